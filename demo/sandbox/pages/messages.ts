@@ -1,0 +1,111 @@
+/** The consent pages' text, French first (the banks' customers are French) and English. */
+import type { Lang } from '../state.js';
+
+const fr = {
+  demoBanner: 'Banque fictive : environnement de démonstration, aucune donnée réelle.',
+  switchLanguage: 'English',
+  switchLanguageLabel: 'Read this page in English',
+  step: 'Étape {n} sur 3',
+  cancel: 'Annuler et revenir au site',
+  loginTitle: 'Connexion',
+  loginIntro: '{client} vous redirige vers votre banque pour autoriser l’accès à vos comptes.',
+  username: 'Identifiant',
+  password: 'Mot de passe',
+  loginSubmit: 'Se connecter',
+  loginError: 'Identifiant ou mot de passe incorrect.',
+  testUsersTitle: 'Clients de test',
+  testUsersIntro: 'Mot de passe : azerty pour tous.',
+  testUserSeveral: 'plusieurs comptes et une carte à débit différé',
+  testUserOne: 'un seul compte',
+  testUserScaFails: 'la validation de sécurité échoue toujours',
+  scaTitle: 'Validation de sécurité',
+  scaIntro:
+    'Pour votre sécurité, saisissez le code à 6 chiffres envoyé par SMS au •• •• •• {phone}.',
+  scaDemoCode: 'Environnement de test : votre code est {code}.',
+  scaCode: 'Code de sécurité',
+  scaSubmit: 'Valider',
+  scaError: 'Code incorrect. Essais restants : {n}.',
+  consentTitle: 'Partage de vos données',
+  consentIntro: '{client} (agrément {clientId}) demande à accéder aux informations suivantes :',
+  dataAccounts: 'la liste de vos comptes et leurs soldes',
+  dataTransactions: 'l’historique de vos opérations des 90 derniers jours',
+  dataTransactionsExtended: 'l’historique de vos opérations au-delà de 90 jours, une seule fois',
+  dataIdentity: 'vos nom et prénom',
+  dataBeneficiaries: 'vos bénéficiaires de confiance',
+  dataFunds: 'la confirmation que vos fonds couvrent un paiement, sans voir votre solde',
+  consentDuration:
+    'Cet accès est valable {days} jours. Vous pouvez le retirer à tout moment depuis votre espace.',
+  accountsLegend: 'Comptes à partager',
+  noAccountError: 'Sélectionnez au moins un compte.',
+  accept: 'Autoriser l’accès',
+  refuse: 'Refuser',
+  errorTitle: 'Demande refusée',
+  unknownClient: 'Ce service n’est pas enregistré auprès de {bank}.',
+  badRedirect: 'L’adresse de retour de ce service n’est pas enregistrée auprès de {bank}.',
+  badRequest: 'La demande est incomplète : {detail}.',
+  expired: 'Cette demande a expiré ou n’existe pas. Revenez sur le site pour recommencer.',
+  unknownBank: 'Cette banque n’existe pas dans le bac à sable.',
+  maintenanceTitle: 'Service momentanément indisponible',
+  maintenance: 'Nos services sont en maintenance. Veuillez réessayer dans quelques minutes.',
+};
+
+export type MessageKey = keyof typeof fr;
+
+const en: Record<MessageKey, string> = {
+  demoBanner: 'Fictional bank: demonstration environment, no real data.',
+  switchLanguage: 'Français',
+  switchLanguageLabel: 'Lire cette page en français',
+  step: 'Step {n} of 3',
+  cancel: 'Cancel and go back to the site',
+  loginTitle: 'Log in',
+  loginIntro: '{client} sent you to your bank to authorise access to your accounts.',
+  username: 'Customer ID',
+  password: 'Password',
+  loginSubmit: 'Log in',
+  loginError: 'Wrong customer ID or password.',
+  testUsersTitle: 'Test customers',
+  testUsersIntro: 'Password: azerty for all.',
+  testUserSeveral: 'several accounts and a deferred-debit card',
+  testUserOne: 'one account',
+  testUserScaFails: 'the security check always fails',
+  scaTitle: 'Security check',
+  scaIntro: 'For your security, enter the 6-digit code sent by text message to •• •• •• {phone}.',
+  scaDemoCode: 'Test environment: your code is {code}.',
+  scaCode: 'Security code',
+  scaSubmit: 'Confirm',
+  scaError: 'Wrong code. Attempts left: {n}.',
+  consentTitle: 'Sharing your data',
+  consentIntro: '{client} (licence {clientId}) asks to access the following information:',
+  dataAccounts: 'the list of your accounts and their balances',
+  dataTransactions: 'the history of your transactions over the last 90 days',
+  dataTransactionsExtended: 'the history of your transactions beyond 90 days, once',
+  dataIdentity: 'your first and last name',
+  dataBeneficiaries: 'your trusted beneficiaries',
+  dataFunds: 'confirmation that your funds cover a payment, without seeing your balance',
+  consentDuration: 'This access lasts {days} days. You can withdraw it at any time from your bank.',
+  accountsLegend: 'Accounts to share',
+  noAccountError: 'Select at least one account.',
+  accept: 'Allow access',
+  refuse: 'Refuse',
+  errorTitle: 'Request refused',
+  unknownClient: 'This service is not registered with {bank}.',
+  badRedirect: 'This service’s return address is not registered with {bank}.',
+  badRequest: 'The request is incomplete: {detail}.',
+  expired: 'This request has expired or does not exist. Go back to the site to start again.',
+  unknownBank: 'There is no such bank in the sandbox.',
+  maintenanceTitle: 'Service temporarily unavailable',
+  maintenance: 'Our services are under maintenance. Please try again in a few minutes.',
+};
+
+const catalogues: Record<Lang, Record<MessageKey, string>> = { fr, en };
+
+/** Looks up a message and fills its `{placeholders}`. */
+export function translate(
+  lang: Lang,
+  key: MessageKey,
+  values: Record<string, string | number> = {},
+): string {
+  return catalogues[lang][key].replace(/\{(\w+)\}/g, (match, name: string) =>
+    name in values ? String(values[name]) : match,
+  );
+}

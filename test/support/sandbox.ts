@@ -1,0 +1,176 @@
+/**
+ * Starts the sandbox banks for a test file, on free ports, with the admin API, and gives the
+ * test what a TPP would use: the QWAC over mTLS, the QSealC to sign, the admin API to steer.
+ */
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import { fetch, type Agent, type Response } from 'undici';
+import { signRequest } from '../../backend-for-frontend/stet/http-signature.js';
+import { SANDBOX_BANKS, type BankDefinition } from '../../demo/sandbox/banks.js';
+import { startSandbox, type RunningSandbox } from '../../demo/sandbox/sandbox.js';
+import { TPP_ORGANIZATION_ID } from '../pki/generate-certs.js';
+import {
+  buildAuthorizeUrl,
+  createPkce,
+  driveConsent,
+  type ConsentChoices,
+} from './consent-driver.js';
+import { createMtlsAgent } from './mtls.js';
+import { loadTestPki, type TestPki } from './pki.js';
+
+export const CLIENT_ID = TPP_ORGANIZATION_ID;
+export const QSEALC_URL = 'https://tpp.bank-connect.test/qsealc.pem';
+export const REDIRECT_URI = 'https://tpp.bank-connect.test/v1/callback';
+
+export interface TestSandbox extends RunningSandbox {
+  pki: TestPki;
+  agent: Agent;
+  bank(id: string): BankDefinition;
+  /** Calls the admin API. */
+  admin(method: string, path: string, body?: unknown): Promise<Response>;
+  /** Calls a bank API signed the way the bank's profile wants, over mTLS with `agent`. */
+  callApi(bankId: string, path: string, options?: ApiCallOptions): Promise<Response>;
+  /** Posts a form to a bank's `/token` over mTLS. */
+  postToken(bankId: string, form: Record<string, string>, agent?: Agent): Promise<Response>;
+  /** Runs a whole consent and code exchange; returns the token response. */
+  connect(bankId: string, options?: { scope?: string } & ConsentChoices): Promise<Tokens>;
+  stop(): Promise<void>;
+}
+
+export interface Tokens {
+  access_token: string;
+  refresh_token?: string;
+  expires_in: number;
+  scope: string;
+}
+
+export interface ApiCallOptions {
+  method?: string;
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  agent?: Agent;
+  /** Leave the request unsigned. */
+  unsigned?: boolean;
+  /** Changes the headers after signing, to tamper with a signed request. */
+  tamper?: (headers: Record<string, string>) => void;
+  /** Overrides the keyId the request is signed with. */
+  keyId?: string;
+}
+
+export async function startTestSandbox(
+  options: { redirectUris?: string[]; admin?: boolean } = {},
+): Promise<TestSandbox> {
+  const pki = await loadTestPki();
+  const sandbox = await startSandbox({
+    httpPort: 0,
+    mtlsPort: 0,
+    admin: options.admin ?? true,
+    tls: { cert: pki['server.pem'], key: pki['server-key.pem'], ca: pki['ca.pem'] },
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        name: 'Fintech Démo',
+        redirectUris: options.redirectUris ?? [REDIRECT_URI],
+        qsealcPem: pki['tpp-qsealc.pem'],
+        qsealcUrl: QSEALC_URL,
+      },
+    ],
+  });
+  const agent = createMtlsAgent(pki);
+  const sealKey = createPrivateKey(pki['tpp-qsealc-key.pem']);
+
+  const bank = (id: string) => {
+    const found = SANDBOX_BANKS.find((candidate) => candidate.id === id);
+    if (!found) throw new Error(`no sandbox bank ${id}`);
+    return found;
+  };
+
+  const postToken = (bankId: string, form: Record<string, string>, viaAgent: Agent = agent) =>
+    fetch(`${sandbox.mtlsOrigin}/${bankId}/token`, {
+      method: 'POST',
+      dispatcher: viaAgent,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  return {
+    ...sandbox,
+    pki,
+    agent,
+    bank,
+    admin: (method, path, body) =>
+      fetch(`${sandbox.mtlsOrigin}/__admin${path}`, {
+        method,
+        dispatcher: agent,
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      }),
+    callApi: (bankId, path, call = {}) => {
+      const url = new URL(`${sandbox.mtlsOrigin}/${bankId}/v1${path}`);
+      const body =
+        call.body === undefined
+          ? undefined
+          : Buffer.from(typeof call.body === 'string' ? call.body : JSON.stringify(call.body));
+      let headers: Record<string, string> = {
+        'X-Request-ID': randomUUID(),
+        'PSU-IP-Address': '192.0.2.10',
+        Accept: 'application/hal+json',
+        ...(call.token ? { Authorization: `Bearer ${call.token}` } : {}),
+        ...(body ? { 'Content-Type': 'application/json' } : {}),
+        ...call.headers,
+      };
+      for (const [name, value] of Object.entries(headers)) if (value === '') delete headers[name];
+      if (!call.unsigned) {
+        const profile = bank(bankId).profile.signature;
+        headers = signRequest(
+          { method: call.method ?? 'GET', url, headers, ...(body ? { body } : {}) },
+          {
+            keyId: call.keyId ?? (profile.keyId === 'client-id' ? CLIENT_ID : QSEALC_URL),
+            privateKey: sealKey,
+          },
+          profile,
+        );
+      }
+      call.tamper?.(headers);
+      return fetch(url, {
+        method: call.method ?? 'GET',
+        headers,
+        dispatcher: call.agent ?? agent,
+        ...(body ? { body } : {}),
+      });
+    },
+    postToken,
+    connect: async (bankId, { scope = 'aisp', ...choices } = {}) => {
+      const pkce = createPkce();
+      const back = await driveConsent(
+        buildAuthorizeUrl(`${sandbox.browserOrigin}/${bankId}/authorize`, {
+          response_type: 'code',
+          client_id: CLIENT_ID,
+          redirect_uri: options.redirectUris?.[0] ?? REDIRECT_URI,
+          scope,
+          state: 'test',
+          code_challenge: pkce.challenge,
+          code_challenge_method: 'S256',
+        }),
+        choices,
+      );
+      const code = back.searchParams.get('code');
+      if (!code) throw new Error(`consent at ${bankId} failed: ${back.href}`);
+      const response = await postToken(bankId, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: options.redirectUris?.[0] ?? REDIRECT_URI,
+        client_id: CLIENT_ID,
+        code_verifier: pkce.verifier,
+      });
+      if (response.status !== 200)
+        throw new Error(`token exchange at ${bankId}: ${await response.text()}`);
+      return (await response.json()) as Tokens;
+    },
+    stop: async () => {
+      await agent.close();
+      await sandbox.close();
+    },
+  };
+}
