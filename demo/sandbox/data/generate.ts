@@ -34,7 +34,7 @@ import {
   NAVIGO,
   STREAMING,
 } from './merchants.js';
-import type { Merchant } from './merchants.js';
+import type { Merchant, Subscription } from './merchants.js';
 import type {
   BankIdentity,
   SandboxAccount,
@@ -53,20 +53,8 @@ export const HISTORY_DAYS = 183;
  */
 export const ENTRY_REFERENCE_LENGTH = 12;
 
-const MONTH_NAMES = [
-  'JANVIER',
-  'FEVRIER',
-  'MARS',
-  'AVRIL',
-  'MAI',
-  'JUIN',
-  'JUILLET',
-  'AOUT',
-  'SEPTEMBRE',
-  'OCTOBRE',
-  'NOVEMBRE',
-  'DECEMBRE',
-];
+const MONTH_NAMES =
+  'JANVIER FEVRIER MARS AVRIL MAI JUIN JUILLET AOUT SEPTEMBRE OCTOBRE NOVEMBRE DECEMBRE'.split(' ');
 /** Card activity from Sunday to Saturday: most shops shut on Sundays, Saturdays are busiest. */
 const WEEKDAY_ACTIVITY = [0.4, 0.9, 0.9, 1, 1, 1.2, 1.6];
 const SALARY_DAY = 28;
@@ -139,6 +127,7 @@ interface UserDraft {
 }
 
 interface HistoryWindow {
+  /** Oldest booking date listed. */
   first: string;
   yesterday: string;
   today: string;
@@ -310,20 +299,27 @@ function generateCurrentMonth(plan: CurrentAccountPlan, month: string): Entry[] 
   return [...first, ...rest].sort(compareDates);
 }
 
+/** What every account and beneficiary of one user is built from. */
+interface UserContext {
+  bank: BankIdentity;
+  prefix: string;
+  random: Random;
+}
+
 function createCurrentAccount(
-  bank: BankIdentity,
-  prefix: string,
+  { bank, prefix, random }: UserContext,
   index: number,
-  random: Random,
   details: Pick<SandboxAccount, 'name' | 'product' | 'psuStatus'>,
   plan: CurrentAccountPlan,
 ): AccountDraft {
   const accountNumber = `${random.int(10_000_000, 99_999_999)}${pad(index, 3)}`;
+  const iban = buildFrenchIban(bank.bankCode, bank.branchCode, accountNumber);
+  const resourceId = `${prefix}-cacc-${pad(index, 4)}`;
   return {
     account: {
-      resourceId: `${prefix}-cacc-${pad(index, 4)}`,
+      resourceId,
       cashAccountType: 'CACC',
-      iban: buildFrenchIban(bank.bankCode, bank.branchCode, accountNumber),
+      iban,
       ...details,
       usage: 'PRIV',
       currency: 'EUR',
@@ -334,36 +330,43 @@ function createCurrentAccount(
 }
 
 function createBeneficiary(
-  bank: BankIdentity,
-  prefix: string,
+  { bank, prefix, random }: UserContext,
   index: number,
-  random: Random,
   creditorName: string,
   atSameBank: boolean,
 ): SandboxBeneficiary {
   const [bankCode, branchCode] = atSameBank
     ? [bank.bankCode, bank.branchCode]
     : random.pick(OTHER_BANKS);
-  const iban = buildFrenchIban(
-    bankCode,
-    branchCode,
-    `${random.int(10_000_000, 99_999_999)}${pad(index + 100, 3)}`,
-  );
+  const accountNumber = `${random.int(10_000_000, 99_999_999)}${pad(index + 100, 3)}`;
+  const iban = buildFrenchIban(bankCode, branchCode, accountNumber);
   const beneficiary = { id: `${prefix}-bene-${pad(index, 4)}`, creditorName, iban };
   return atSameBank ? { ...beneficiary, bicFi: bank.bic } : beneficiary;
 }
 
-function drawPhoneSuffix(random: Random): string {
-  return pad(random.int(0, 9_999), 4);
+function createDebitLine(day: number, { label, cents }: Subscription): ScheduledLine {
+  return { day, label, cents: -cents };
 }
+
+/** What a salaried personal account has in common, whoever holds it. */
+const PERSONAL_ACCOUNT_HABITS = {
+  merchants: EVERYDAY_MERCHANTS,
+  amountSkew: 2,
+  healthRefunds: true,
+  topUp: {
+    day: SALARY_DAY,
+    credit: 'VIR EPARGNE AUTO DEPUIS LIVRET A',
+    debit: 'VIR EPARGNE AUTO VERS LIVRET A',
+  },
+} satisfies Partial<CurrentAccountPlan>;
 
 /** Marie Dupont: a personal account, a joint household account and a deferred-debit Visa Premier. */
 function planMarie(bank: BankIdentity, prefix: string): UserDraft {
   const login = 'marie.dupont';
-  const random = createRandom(bank.id, login);
+  const context = { bank, prefix, random: createRandom(bank.id, login) };
+  const { random } = context;
   const salaryCents = random.int(3_000, 3_800) * 100;
   const householdShare = random.int(9, 12) * 10_000;
-  const brand = toStatementCase(bank.brand);
   const card: CardLedger = {
     seed: `${bank.id}|${login}|card`,
     perDay: 0.55,
@@ -371,44 +374,33 @@ function planMarie(bank: BankIdentity, prefix: string): UserDraft {
     purchasesByMonth: new Map(),
   };
   const personal = createCurrentAccount(
-    bank,
-    prefix,
+    context,
     1,
-    random,
     {
       name: 'Compte de Mme Marie Dupont',
       product: `${bank.brand} Compte courant`,
       psuStatus: 'Account Holder',
     },
     {
+      ...PERSONAL_ACCOUNT_HABITS,
       seed: `${bank.id}|${login}|personal`,
       salary: { cents: salaryCents, employer: random.pick(EMPLOYERS) },
       scheduled: [
         { day: 1, cents: -householdShare, label: 'VIR PERMANENT COMPTE JOINT M ET MME DUPONT' },
-        { day: 4, cents: -990, label: `COTISATION OFFRE ${brand}` },
-        { day: 5, cents: -NAVIGO.cents, label: NAVIGO.label },
-        { day: 8, ...negate(random.pick(MOBILE_PLANS)) },
+        { day: 4, cents: -990, label: `COTISATION OFFRE ${toStatementCase(bank.brand)}` },
+        createDebitLine(5, NAVIGO),
+        createDebitLine(8, random.pick(MOBILE_PLANS)),
         { day: 12, cents: -1_349, label: 'NETFLIX.COM', byCard: true },
       ],
       perDay: 1.4,
-      merchants: EVERYDAY_MERCHANTS,
-      amountSkew: 2,
       cash: { min: 2, max: 3, place: 'PARIS 11' },
-      healthRefunds: true,
       card,
       levelCents: Math.round(salaryCents * 1.3),
-      topUp: {
-        day: SALARY_DAY,
-        credit: 'VIR EPARGNE AUTO DEPUIS LIVRET A',
-        debit: 'VIR EPARGNE AUTO VERS LIVRET A',
-      },
     },
   );
   const joint = createCurrentAccount(
-    bank,
-    prefix,
+    context,
     2,
-    random,
     {
       name: 'Compte joint M. et Mme Dupont',
       product: `${bank.brand} Compte joint`,
@@ -418,15 +410,11 @@ function planMarie(bank: BankIdentity, prefix: string): UserDraft {
       seed: `${bank.id}|${login}|joint`,
       scheduled: [
         { day: 1, cents: householdShare, label: 'VIR PERMANENT MME MARIE DUPONT' },
-        {
-          day: 5,
-          cents: -random.int(105_000, 140_000),
-          label: 'PRLV SEPA ECHEANCE PRET IMMOBILIER',
-        },
+        { day: 5, cents: -random.int(105_000, 140_000), label: 'PRLV SEPA ECHEANCE PRET IMMO' },
         { day: 5, cents: 14_852, label: 'VIR SEPA CAF DE PARIS ALLOCATIONS FAMILIALES' },
         { day: 10, cents: -random.int(9_500, 16_000), label: random.pick(ENERGY_SUPPLIERS) },
         { day: 12, cents: -random.int(4_500, 8_000), label: random.pick(INSURERS) },
-        { day: 15, ...negate(random.pick(INTERNET_BOXES)) },
+        createDebitLine(15, random.pick(INTERNET_BOXES)),
       ],
       perDay: 0.55,
       merchants: HOUSEHOLD_MERCHANTS,
@@ -458,11 +446,11 @@ function planMarie(bank: BankIdentity, prefix: string): UserDraft {
     entries: [],
   };
   const beneficiaries = [
-    createBeneficiary(bank, prefix, 1, random, 'M. Thomas Dupont', false),
-    createBeneficiary(bank, prefix, 2, random, 'Lucas Dupont', true),
+    createBeneficiary(context, 1, 'M. Thomas Dupont', false),
+    createBeneficiary(context, 2, 'Lucas Dupont', true),
   ];
   if (random.next() < 0.5) {
-    beneficiaries.push(createBeneficiary(bank, prefix, 3, random, 'Mme Sylvie Garnier', false));
+    beneficiaries.push(createBeneficiary(context, 3, 'Mme Sylvie Garnier', false));
   }
   return {
     user: {
@@ -471,7 +459,7 @@ function planMarie(bank: BankIdentity, prefix: string): UserDraft {
       namePrefix: 'MADM',
       firstName: 'Marie',
       lastName: 'Dupont',
-      phoneSuffix: drawPhoneSuffix(random),
+      phoneSuffix: pad(random.int(0, 9_999), 4),
       sca: 'succeeds',
       beneficiaries,
     },
@@ -479,16 +467,8 @@ function planMarie(bank: BankIdentity, prefix: string): UserDraft {
   };
 }
 
-function negate(subscription: { label: string; cents: number }): { label: string; cents: number } {
-  return { label: subscription.label, cents: -subscription.cents };
-}
-
 interface SingleAccountCustomer {
-  login: string;
-  namePrefix: SandboxUser['namePrefix'];
-  firstName: string;
-  lastName: string;
-  sca: SandboxUser['sca'];
+  identity: Pick<SandboxUser, 'login' | 'namePrefix' | 'firstName' | 'lastName' | 'sca'>;
   /** Fixed per user, so that identifiers do not depend on which users come before. */
   accountIndex: number;
   beneficiaryIndex: number;
@@ -502,11 +482,13 @@ interface SingleAccountCustomer {
 /** Customers with a single current account, a salary, a rent and the usual subscriptions. */
 const SINGLE_ACCOUNT_CUSTOMERS: readonly SingleAccountCustomer[] = [
   {
-    login: 'luc.martin',
-    namePrefix: 'MIST',
-    firstName: 'Luc',
-    lastName: 'Martin',
-    sca: 'succeeds',
+    identity: {
+      login: 'luc.martin',
+      namePrefix: 'MIST',
+      firstName: 'Luc',
+      lastName: 'Martin',
+      sca: 'succeeds',
+    },
     accountIndex: 3,
     beneficiaryIndex: 4,
     salaryEuros: [2_500, 3_100],
@@ -516,11 +498,13 @@ const SINGLE_ACCOUNT_CUSTOMERS: readonly SingleAccountCustomer[] = [
     beneficiary: 'M. Paul Martin',
   },
   {
-    login: 'claire.petit',
-    namePrefix: 'MADM',
-    firstName: 'Claire',
-    lastName: 'Petit',
-    sca: 'always-fails',
+    identity: {
+      login: 'claire.petit',
+      namePrefix: 'MADM',
+      firstName: 'Claire',
+      lastName: 'Petit',
+      sca: 'always-fails',
+    },
     accountIndex: 4,
     beneficiaryIndex: 5,
     salaryEuros: [2_400, 2_900],
@@ -536,64 +520,51 @@ function planSingleAccountCustomer(
   prefix: string,
   customer: SingleAccountCustomer,
 ): UserDraft {
-  const random = createRandom(bank.id, customer.login);
+  const { identity } = customer;
+  const context = { bank, prefix, random: createRandom(bank.id, identity.login) };
+  const { random } = context;
   const salaryCents = random.int(...customer.salaryEuros) * 100;
   const streaming = random.pick(STREAMING);
+  const civility = identity.namePrefix === 'MIST' ? 'M.' : 'Mme';
   const account = createCurrentAccount(
-    bank,
-    prefix,
+    context,
     customer.accountIndex,
-    random,
     {
-      name: `Compte de ${customer.namePrefix === 'MIST' ? 'M.' : 'Mme'} ${customer.firstName} ${customer.lastName}`,
+      name: `Compte de ${civility} ${identity.firstName} ${identity.lastName}`,
       product: `${bank.brand} Compte courant`,
       psuStatus: 'Account Holder',
     },
     {
-      seed: `${bank.id}|${customer.login}|current`,
+      ...PERSONAL_ACCOUNT_HABITS,
+      seed: `${bank.id}|${identity.login}|current`,
       salary: { cents: salaryCents, employer: random.pick(EMPLOYERS) },
       scheduled: [
         { day: 3, cents: -random.int(...customer.rentEuros) * 100, label: customer.landlord },
         { day: 4, cents: -590, label: `COTISATION OFFRE ${toStatementCase(bank.brand)}` },
-        { day: 5, cents: -NAVIGO.cents, label: NAVIGO.label },
-        { day: 8, ...negate(random.pick(MOBILE_PLANS)) },
+        createDebitLine(5, NAVIGO),
+        createDebitLine(8, random.pick(MOBILE_PLANS)),
         { day: 10, cents: -random.int(4_000, 7_500), label: random.pick(ENERGY_SUPPLIERS) },
         { day: 12, cents: -random.int(1_200, 2_500), label: random.pick(INSURERS) },
-        { day: 15, ...negate(random.pick(INTERNET_BOXES)) },
-        { day: random.int(2, 27), cents: -streaming.cents, label: streaming.label, byCard: true },
+        createDebitLine(15, random.pick(INTERNET_BOXES)),
+        { ...createDebitLine(random.int(2, 27), streaming), byCard: true },
       ],
       perDay: 0.6,
-      merchants: EVERYDAY_MERCHANTS,
-      amountSkew: 2,
       cash: { min: 1, max: 2, place: customer.cashPlace },
-      healthRefunds: true,
       levelCents: Math.round(salaryCents * 1.25),
-      topUp: {
-        day: SALARY_DAY,
-        credit: 'VIR EPARGNE AUTO DEPUIS LIVRET A',
-        debit: 'VIR EPARGNE AUTO VERS LIVRET A',
-      },
     },
+  );
+  const beneficiary = createBeneficiary(
+    context,
+    customer.beneficiaryIndex,
+    customer.beneficiary,
+    false,
   );
   return {
     user: {
-      login: customer.login,
+      ...identity,
       password: 'azerty',
-      namePrefix: customer.namePrefix,
-      firstName: customer.firstName,
-      lastName: customer.lastName,
-      phoneSuffix: drawPhoneSuffix(random),
-      sca: customer.sca,
-      beneficiaries: [
-        createBeneficiary(
-          bank,
-          prefix,
-          customer.beneficiaryIndex,
-          random,
-          customer.beneficiary,
-          false,
-        ),
-      ],
+      phoneSuffix: pad(random.int(0, 9_999), 4),
+      beneficiaries: [beneficiary],
     },
     accounts: [account],
   };
@@ -611,8 +582,11 @@ function assignEntryReferences(accounts: AccountDraft[]): void {
     else entriesByDate.set(entry.date, [entry]);
   }
   for (const [date, entries] of entriesByDate) {
-    const prefix = date.replace(/-/g, '');
-    entries.forEach((entry, index) => (entry.reference = `${prefix}${pad(index + 1, 4)}`));
+    const datePart = date.replace(/-/g, '');
+    const sequenceWidth = ENTRY_REFERENCE_LENGTH - datePart.length;
+    for (const [index, entry] of entries.entries()) {
+      entry.reference = `${datePart}${pad(index + 1, sequenceWidth)}`;
+    }
   }
 }
 
@@ -658,6 +632,8 @@ function finishAccount(
   transactions.reverse();
   const newest = transactions[0];
   const newestBooked = transactions.find((transaction) => transaction.status === 'BOOK');
+  // Only the calendar date is an input, so the time of a change is unknown: the start of its day
+  // is the one time that can never lie in the caller's future.
   const changedOn = (date: string | undefined): string =>
     formatParisDateTime(date ?? window.today, '00:00:00');
   let balances: SandboxBalance[];
@@ -673,6 +649,8 @@ function finishAccount(
       },
     ];
   } else {
+    // By construction the account held its drawn level on the first of the first generated
+    // month; what happened since and is not listed makes up the opening balance of the window.
     const closingBooked = drawLevel(source.plan, firstMonth) + outsideCents + bookedCents;
     const committed = newestBooked ? { lastCommittedTransaction: newestBooked.entryReference } : {};
     balances = [

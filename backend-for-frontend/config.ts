@@ -1,0 +1,320 @@
+/**
+ * The BFF's configuration: read once at start-up from environment variables and/or a JSON file
+ * (`BFF_CONFIG_FILE`; environment variables win), validated with zod, and checked against the
+ * certificates it names. A bad or missing value stops the process with a message naming the
+ * variable; a QWAC that does not match `client_id`, has expired, or does not match its key stops
+ * it too (STET 1.6.3 §3.2, ETSI TS 119 495 §5.2.1).
+ */
+import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Each setting, its environment variable, and what it means; the README table comes from here. */
+export const SETTINGS = {
+  host: ['BFF_HOST', 'address to bind (default localhost)'],
+  port: ['BFF_PORT', 'port to listen on (default 8080; 0 picks a free one)'],
+  clientId: ['BFF_CLIENT_ID', 'the TPP authorisation number: the QWAC organizationIdentifier'],
+  redirectUri: [
+    'BFF_REDIRECT_URI',
+    'the redirect URI registered with the banks: this BFF’s /v1/callback',
+  ],
+  qwacCertFile: ['BFF_QWAC_CERT', 'PEM file of the QWAC (mutual TLS client certificate)'],
+  qwacKeyFile: ['BFF_QWAC_KEY', 'PEM file of the QWAC private key'],
+  qsealcCertFile: ['BFF_QSEALC_CERT', 'PEM file of the QSealC (HTTP signature certificate)'],
+  qsealcKeyFile: ['BFF_QSEALC_KEY', 'PEM file of the QSealC private key'],
+  qsealcUrl: ['BFF_QSEALC_URL', 'public URL of the QSealC: the signature keyId'],
+  allowedOrigins: [
+    'BFF_ALLOWED_ORIGINS',
+    'comma-separated partner origins allowed to call the BFF',
+  ],
+  registryFile: ['BFF_REGISTRY', 'JSON file of the banks (the bank registry)'],
+  sessionStore: [
+    'BFF_SESSION_STORE',
+    'where sessions live: sqlite:<file> (default sqlite:.data/sessions.sqlite)',
+  ],
+  sealingKeys: [
+    'BFF_SEALING_KEYS',
+    'comma-separated base64url 32-byte keys; the first seals, any opens',
+  ],
+  cookieMode: [
+    'BFF_COOKIE_MODE',
+    'true: also set the session as a __Host- cookie (same-site deployment)',
+  ],
+  trustProxy: [
+    'BFF_TRUST_PROXY',
+    'Express trust proxy setting, for the customer IP (default false)',
+  ],
+  bankTimeoutMs: ['BFF_BANK_TIMEOUT_MS', 'timeout of every call to a bank, in ms (default 10000)'],
+  flowTtlSeconds: ['BFF_FLOW_TTL_SECONDS', 'how long a consent flow may take, in s (default 600)'],
+  flowsPerMinute: ['BFF_FLOWS_PER_MINUTE', 'flows one client IP may start per minute (default 30)'],
+  logLevel: ['BFF_LOG_LEVEL', 'pino log level (default info)'],
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+const origin = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => URL.canParse(value) && new URL(value).origin === value, {
+    message: 'must be an origin: scheme, host and port only, no path or trailing slash',
+  });
+
+const boolean = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
+
+const settingsSchema = z.object({
+  host: z.string().min(1).default('localhost'),
+  port: z.coerce.number().int().min(0).max(65_535).default(8080),
+  clientId: z
+    .string()
+    .regex(/^PSD[A-Z]{2}-[A-Z0-9]+-[A-Za-z0-9.-]+$/, 'must look like PSDFR-ACPR-12345'),
+  redirectUri: z.url({ protocol: /^https?$/ }),
+  qwacCertFile: z.string().min(1),
+  qwacKeyFile: z.string().min(1),
+  qsealcCertFile: z.string().min(1),
+  qsealcKeyFile: z.string().min(1),
+  qsealcUrl: z.url({ protocol: /^https?$/ }),
+  allowedOrigins: z
+    .union([
+      z.array(origin),
+      z.string().transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(origin).min(1, 'at least one origin is required')),
+  registryFile: z.string().min(1),
+  sessionStore: z
+    .string()
+    .regex(/^sqlite:.+$/, 'must be sqlite:<file>')
+    .default('sqlite:.data/sessions.sqlite'),
+  sealingKeys: z
+    .union([
+      z.array(z.string()),
+      z.string().transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{43}$/, 'each key is 32 bytes in base64url (43 characters)'),
+        )
+        .min(1),
+    )
+    .optional(),
+  cookieMode: boolean.default(false),
+  trustProxy: z.union([z.boolean(), z.string()]).default(false),
+  bankTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  flowTtlSeconds: z.coerce.number().int().min(60).max(3_600).default(600),
+  flowsPerMinute: z.coerce.number().int().min(1).max(10_000).default(30),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface BffConfig {
+  host: string;
+  port: number;
+  clientId: string;
+  redirectUri: string;
+  qwac: { cert: string; key: string };
+  qsealc: { cert: string; privateKey: KeyObject; url: string };
+  allowedOrigins: string[];
+  registryFile: string;
+  sessionStore: string;
+  /** The first seals; every key opens (key rotation). */
+  sealingKeys: Buffer[];
+  cookieMode: boolean;
+  trustProxy: boolean | string;
+  bankTimeoutMs: number;
+  flowTtlSeconds: number;
+  flowsPerMinute: number;
+  logLevel: string;
+}
+
+/** A configuration problem: the process prints it and stops. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Folder relative paths are resolved against (default: the working directory). */
+  cwd?: string;
+  now?: Date;
+}
+
+function readSettings(env: NodeJS.ProcessEnv, cwd: string): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const file = env.BFF_CONFIG_FILE;
+  if (file) {
+    const full = path.resolve(cwd, file);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(full, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`BFF_CONFIG_FILE ${full}: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`BFF_CONFIG_FILE ${full}: must hold a JSON object`);
+    }
+    for (const key of Object.keys(parsed)) {
+      if (!(key in SETTINGS))
+        throw new ConfigError(`BFF_CONFIG_FILE ${full}: unknown setting "${key}"`);
+    }
+    Object.assign(raw, parsed);
+  }
+  for (const [name, [variable]] of Object.entries(SETTINGS)) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  return raw;
+}
+
+function readPem(variable: string, file: string, cwd: string): string {
+  const full = path.resolve(cwd, file);
+  try {
+    return readFileSync(full, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${variable}: cannot read ${full} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
+/**
+ * Checks an eIDAS certificate and its key: parseable, within its validity, matching key, and, for
+ * the QWAC, an organizationIdentifier equal to `client_id`.
+ */
+export function checkCertificate(
+  label: 'QWAC' | 'QSealC',
+  certPem: string,
+  keyPem: string,
+  clientId: string,
+  now: Date,
+): KeyObject {
+  const variable = label === 'QWAC' ? 'BFF_QWAC_CERT' : 'BFF_QSEALC_CERT';
+  let cert: X509Certificate;
+  let key: KeyObject;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    throw new ConfigError(`${variable}: the ${label} is not a PEM certificate`);
+  }
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new ConfigError(
+      `${variable.replace('_CERT', '_KEY')}: the ${label} key is not a PEM private key`,
+    );
+  }
+  if (new Date(cert.validTo) <= now) {
+    throw new ConfigError(
+      `${variable}: the ${label} expired on ${new Date(cert.validTo).toISOString()}`,
+    );
+  }
+  if (new Date(cert.validFrom) > now) {
+    throw new ConfigError(
+      `${variable}: the ${label} is not valid before ${new Date(cert.validFrom).toISOString()}`,
+    );
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new ConfigError(
+      `${variable.replace('_CERT', '_KEY')}: the key does not match the ${label}`,
+    );
+  }
+  const organizationId = /(?:^|\n)(?:organizationIdentifier|2\.5\.4\.97)=([^\n]+)/.exec(
+    cert.subject,
+  )?.[1];
+  if (label === 'QWAC' && organizationId !== clientId) {
+    throw new ConfigError(
+      `BFF_CLIENT_ID: ${clientId} does not match the QWAC organizationIdentifier ${organizationId ?? '(none)'}`,
+    );
+  }
+  return key;
+}
+
+/** Development only: a sealing key generated once into a git-ignored file, with a warning. */
+function readDevelopmentSealingKey(cwd: string, warn: (message: string) => void): string {
+  const file = path.resolve(cwd, '.data/sealing-key');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  }
+  warn(`BFF_SEALING_KEYS is not set: using the development key in ${file}; set it in production`);
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Loads, validates and checks the configuration, or throws a ConfigError naming the problem. */
+export function loadConfig(
+  options: LoadConfigOptions = {},
+  warn: (message: string) => void = () => {},
+): BffConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const parsed = settingsSchema.safeParse(readSettings(env, cwd));
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '') as SettingName;
+      const variable = SETTINGS[name]?.[0] ?? name;
+      return `${variable}: ${issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message}`;
+    });
+    throw new ConfigError(messages.join('; '));
+  }
+  const settings = parsed.data;
+  const now = options.now ?? new Date();
+  const qwac = {
+    cert: readPem('BFF_QWAC_CERT', settings.qwacCertFile, cwd),
+    key: readPem('BFF_QWAC_KEY', settings.qwacKeyFile, cwd),
+  };
+  checkCertificate('QWAC', qwac.cert, qwac.key, settings.clientId, now);
+  const qsealcCert = readPem('BFF_QSEALC_CERT', settings.qsealcCertFile, cwd);
+  const qsealcKey = checkCertificate(
+    'QSealC',
+    qsealcCert,
+    readPem('BFF_QSEALC_KEY', settings.qsealcKeyFile, cwd),
+    settings.clientId,
+    now,
+  );
+  const production = env.NODE_ENV === 'production';
+  if (!settings.sealingKeys && production)
+    throw new ConfigError('BFF_SEALING_KEYS: is required in production');
+  const sealingKeys = (settings.sealingKeys ?? [readDevelopmentSealingKey(cwd, warn)]).map((key) =>
+    Buffer.from(key, 'base64url'),
+  );
+  const registryFile = path.resolve(cwd, settings.registryFile);
+  if (!existsSync(registryFile))
+    throw new ConfigError(`BFF_REGISTRY: ${registryFile} does not exist`);
+  const sessionStore = settings.sessionStore.startsWith('sqlite:')
+    ? `sqlite:${path.resolve(cwd, settings.sessionStore.slice('sqlite:'.length))}`
+    : settings.sessionStore;
+  return {
+    host: settings.host,
+    port: settings.port,
+    clientId: settings.clientId,
+    redirectUri: settings.redirectUri,
+    qwac,
+    qsealc: { cert: qsealcCert, privateKey: qsealcKey, url: settings.qsealcUrl },
+    allowedOrigins: settings.allowedOrigins,
+    registryFile,
+    sessionStore,
+    sealingKeys,
+    cookieMode: settings.cookieMode,
+    trustProxy: settings.trustProxy,
+    bankTimeoutMs: settings.bankTimeoutMs,
+    flowTtlSeconds: settings.flowTtlSeconds,
+    flowsPerMinute: settings.flowsPerMinute,
+    logLevel: settings.logLevel,
+  };
+}

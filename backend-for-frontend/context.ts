@@ -1,0 +1,26 @@
+/** What every route of the BFF is built with: configuration and the long-lived services. */
+import type { Logger } from 'pino';
+import type { BffConfig } from './config.js';
+import { BffError } from './errors.js';
+import type { Registry } from './registry.js';
+import type { SessionService } from './sessions/session-service.js';
+import type { TokenSealer } from './sessions/sealing.js';
+import type { SessionStore } from './sessions/store.js';
+import type { BankClient } from './stet/bank-client.js';
+
+export interface BffContext {
+  config: BffConfig;
+  logger: Logger;
+  registry: Registry;
+  banks: ReadonlyMap<string, BankClient>;
+  store: SessionStore;
+  sealer: TokenSealer;
+  sessions: SessionService;
+  now: () => number;
+}
+
+export function findBank(context: BffContext, aspsp: string): BankClient {
+  const bank = context.banks.get(aspsp);
+  if (!bank) throw new BffError('unknown_aspsp', `aspsp ${aspsp} is not in the registry`);
+  return bank;
+}

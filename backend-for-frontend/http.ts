@@ -1,0 +1,204 @@
+/**
+ * The BFF's HTTP plumbing: request ids, CORS with an exact origin allowlist, the custom-header
+ * CSRF defence, a per-client rate limit, reading the session handle, and the one error handler
+ * that turns every failure into the `ApiError` shape without leaking internals.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ApiError } from './api-types.js';
+import { BffError } from './errors.js';
+import { isWellFormedHandle } from './sessions/handles.js';
+
+/** The static header every call from the widget carries: it forces a CORS preflight. */
+export const CSRF_HEADER = 'x-bank-connect';
+export const SESSION_COOKIE = '__Host-bank-connect-session';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Accepts a sane `X-Request-ID` or makes one; never echoes anything that could split a header. */
+export function assignRequestId(): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    res.locals.requestId = id;
+    res.set('X-Request-ID', id);
+    next();
+  };
+}
+
+/**
+ * CORS for the partner origins only (no wildcard), with credentials only in cookie mode
+ * (RFC 10017 §6.1.3.2; ASVS 3.5.2). A browser call from any other origin is refused outright.
+ */
+export function allowOrigins(allowed: readonly string[], credentials: boolean): RequestHandler {
+  const origins = new Set(allowed);
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    res.vary('Origin');
+    if (origin === undefined) return next();
+    if (!origins.has(origin)) {
+      return next(new BffError('origin_not_allowed', `origin ${origin} is not allowed`));
+    }
+    res.set('Access-Control-Allow-Origin', origin);
+    if (credentials) res.set('Access-Control-Allow-Credentials', 'true');
+    res.set('Access-Control-Expose-Headers', 'X-Request-ID, Retry-After, ETag');
+    if (req.method === 'OPTIONS') {
+      res.set({
+        'Access-Control-Allow-Methods': 'GET, POST, DELETE',
+        'Access-Control-Allow-Headers': `content-type, authorization, ${CSRF_HEADER}, x-request-id, if-none-match`,
+        'Access-Control-Max-Age': '600',
+      });
+      return void res.status(204).end();
+    }
+    next();
+  };
+}
+
+/**
+ * Requires the static custom header on every API call (RFC 10017 §6.1.3.2: once adopted, every
+ * request must carry it). A cross-site form or image cannot set it, and a script can only after
+ * a preflight the allowlist decides.
+ */
+export function requireCsrfHeader(): RequestHandler {
+  return (req, _res, next) => {
+    if (req.get(CSRF_HEADER) !== '1') {
+      return next(new BffError('csrf_header_missing', `the ${CSRF_HEADER}: 1 header is required`));
+    }
+    next();
+  };
+}
+
+/** A fixed-window limit per client IP; enough to stop a script creating flows in bulk. */
+export function limitRate(options: {
+  limit: number;
+  windowMs: number;
+  now?: () => number;
+}): RequestHandler {
+  const now = options.now ?? Date.now;
+  const windows = new Map<string, { start: number; count: number }>();
+  return (req, res, next) => {
+    const time = now();
+    if (windows.size > 10_000) {
+      for (const [key, window] of windows)
+        if (time - window.start >= options.windowMs) windows.delete(key);
+    }
+    const key = req.ip ?? 'unknown';
+    const window = windows.get(key);
+    if (!window || time - window.start >= options.windowMs) {
+      windows.set(key, { start: time, count: 1 });
+      return next();
+    }
+    window.count += 1;
+    if (window.count > options.limit) {
+      const retryAfter = Math.ceil((window.start + options.windowMs - time) / 1000);
+      res.set('Retry-After', String(retryAfter));
+      return next(
+        new BffError('rate_limited', 'too many flows started from this address', { retryAfter }),
+      );
+    }
+    next();
+  };
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+/** The session handle from `Authorization: Bearer`, or from the `__Host-` cookie in cookie mode. */
+export function readHandle(req: Request, cookieMode: boolean): string | undefined {
+  const header = req.get('authorization');
+  if (header !== undefined) {
+    const match = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header);
+    if (!match?.[1] || !isWellFormedHandle(match[1])) {
+      throw new BffError(
+        'session_required',
+        'the authorization header must be Bearer <session handle>',
+      );
+    }
+    return match[1];
+  }
+  if (!cookieMode) return undefined;
+  const cookie = readCookie(req, SESSION_COOKIE);
+  return cookie !== undefined && isWellFormedHandle(cookie) ? cookie : undefined;
+}
+
+/** Sets the session cookie for same-site deployments (RFC 10017 §6.1.3.2, ASVS 3.3.1–3.3.4). */
+export function setSessionCookie(res: Response, handle: string, expiresAt: number): void {
+  res.cookie(SESSION_COOKIE, handle, {
+    httpOnly: true,
+    secure: true,
+    sameSite: 'strict',
+    path: '/',
+    expires: new Date(expiresAt),
+  });
+}
+
+export function clearSessionCookie(res: Response): void {
+  res.clearCookie(SESSION_COOKIE, { httpOnly: true, secure: true, sameSite: 'strict', path: '/' });
+}
+
+/** Wraps an async handler so that its rejection reaches the error handler. */
+export function handle(
+  handler: (req: Request, res: Response) => Promise<void> | void,
+): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch(next);
+  };
+}
+
+/** Maps body-parser and other library errors to stable codes. */
+function toBffError(error: unknown): BffError {
+  if (error instanceof BffError) return error;
+  const type = (error as { type?: string } | null)?.type;
+  if (type === 'entity.too.large')
+    return new BffError('payload_too_large', 'the request body is too large');
+  if (type === 'entity.parse.failed')
+    return new BffError('invalid_request', 'the request body is not valid JSON');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    return new BffError('unsupported_media_type', 'the request body encoding is not supported');
+  }
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'SESSION_STORE_UNAVAILABLE') {
+    return new BffError('session_store_unavailable', 'the session store is unavailable', {
+      cause: error,
+    });
+  }
+  return new BffError('internal_error', 'internal error', { cause: error });
+}
+
+/** The last handler: one JSON shape everywhere, no stack, no secret, 5xx details only in logs. */
+export function handleErrors(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const failure = toBffError(error);
+    const requestId = res.locals.requestId as string | undefined;
+    const log = {
+      requestId,
+      method: req.method,
+      path: req.path,
+      code: failure.code,
+      aspsp: failure.aspsp,
+    };
+    if (failure.status >= 500 && failure.code === 'internal_error') {
+      logger.error({ ...log, err: failure.cause ?? failure }, 'request failed');
+    } else {
+      logger.info(log, 'request refused');
+    }
+    if (res.headersSent) return;
+    const body: ApiError = {
+      error: failure.code,
+      message: failure.message,
+      ...(failure.aspsp ? { aspsp: failure.aspsp } : {}),
+      ...(failure.retryAfter !== undefined ? { retryAfter: failure.retryAfter } : {}),
+      ...(requestId ? { requestId } : {}),
+    };
+    if (failure.retryAfter !== undefined) res.set('Retry-After', String(failure.retryAfter));
+    res.set('Cache-Control', 'no-store');
+    res.status(failure.status).json(body);
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * The bank registry: every ASPSP the BFF can connect to, with its endpoints, the CA to trust, and
+ * the profile of quirks the STET client adapts to. Adding a STET bank is a registry entry, not
+ * code. The sandbox banks' registry is generated from their `GET /banks`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const scopeSchema = z.enum(['aisp', 'cbpii', 'extended_transaction_history']);
+const headerName = z
+  .string()
+  .regex(/^(\(request-target\)|[a-z0-9-]+)$/, 'signed header names are lower-case');
+
+export const bankProfileSchema = z
+  .object({
+    signature: z
+      .object({
+        /** What goes in the signature's keyId: the QSealC URL (STET's wish) or the client_id (BPCE). */
+        keyId: z.enum(['qsealc-url', 'client-id']),
+        headers: z.array(headerName).min(1),
+        bodyHeaders: z.array(headerName),
+        digestOnEveryRequest: z.boolean(),
+      })
+      .strict(),
+    /** How the bank writes amounts in request bodies (funds confirmations). */
+    amountFormat: z.enum(['string', 'number']),
+    /** Longest `dateFrom`..`dateTo` window per transactions request, when the bank caps it. */
+    maxDateWindowDays: z.number().int().positive().nullable(),
+    refreshToken: z
+      .object({ lifetimeDays: z.number().int().positive(), rotation: z.boolean() })
+      .strict()
+      .nullable(),
+    /** RFC 9207: the bank sends `iss` in authorization responses. */
+    issParameterSupported: z.boolean(),
+    psuIpAddress: z.enum(['required', 'batch-limited', 'optional']),
+  })
+  .strict();
+
+export type BankProfile = z.infer<typeof bankProfileSchema>;
+
+const httpsUrl = z.url({ protocol: /^https$/ });
+const pageUrl = z.url({ protocol: /^https?$/ });
+
+export const aspspSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'ids are lower-case letters, digits and dashes'),
+    name: z.string().min(1).max(100),
+    bic: z.string().regex(/^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/),
+    country: z.string().regex(/^[A-Z]{2}$/),
+    logoUrl: pageUrl,
+    colour: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/)
+      .optional(),
+    issuer: z.url(),
+    /** Where the customer's browser goes: https in production; http is accepted for localhost. */
+    authorizationEndpoint: pageUrl,
+    tokenEndpoint: httpsUrl,
+    revocationEndpoint: httpsUrl.optional(),
+    apiBaseUrl: httpsUrl,
+    /** PEM file of the CA that signs the bank's TLS certificate; the system CAs when absent. */
+    caFile: z.string().min(1).optional(),
+    scopes: z.array(scopeSchema).min(1),
+    profile: bankProfileSchema,
+  })
+  .strict();
+
+export type Aspsp = z.infer<typeof aspspSchema> & { ca?: string };
+
+export const registrySchema = z
+  .object({ aspsps: z.array(aspspSchema).min(1) })
+  .strict()
+  .refine(
+    (registry) => new Set(registry.aspsps.map((aspsp) => aspsp.id)).size === registry.aspsps.length,
+    'aspsp ids must be unique',
+  );
+
+export type Registry = ReadonlyMap<string, Aspsp>;
+
+/** Parses a registry document, reading each CA file relative to `baseDir`. */
+export function parseRegistry(document: unknown, baseDir: string): Registry {
+  const parsed = registrySchema.parse(document);
+  return new Map(
+    parsed.aspsps.map((aspsp) => {
+      const ca = aspsp.caFile
+        ? readFileSync(path.resolve(baseDir, aspsp.caFile), 'utf8')
+        : undefined;
+      return [aspsp.id, { ...aspsp, ...(ca ? { ca } : {}) }];
+    }),
+  );
+}
+
+/** Loads and validates the registry file; errors name the file and the offending field. */
+export function loadRegistry(file: string): Registry {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`bank registry ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return parseRegistry(document, path.dirname(file));
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      throw new Error(`bank registry ${file}: ${z.prettifyError(error)}`, { cause: error });
+    }
+    throw new Error(`bank registry ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A bank as the sandbox's `GET /banks` describes it. */
+interface SandboxBank {
+  id: string;
+  name: string;
+  bic: string;
+  country: string;
+  logo: string;
+  colours?: { primary?: string };
+  issuer: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  revocationEndpoint?: string;
+  apiBaseUrl: string;
+  scopes: string[];
+  profile: {
+    stetVersion: string;
+    signature: BankProfile['signature'];
+    maxDateWindowDays: number | null;
+    refreshToken: BankProfile['refreshToken'];
+    issInAuthorizationResponse: boolean;
+    psuIpAddress: BankProfile['psuIpAddress'];
+  };
+}
+
+/** Builds a registry document from the sandbox's `GET /banks`, trusting `caFile` for all. */
+export function buildRegistryFromSandbox(
+  directory: { banks: SandboxBank[] },
+  caFile: string,
+): { aspsps: z.input<typeof aspspSchema>[] } {
+  return {
+    aspsps: directory.banks.map((bank) => ({
+      id: bank.id,
+      name: bank.name,
+      bic: bank.bic,
+      country: bank.country,
+      logoUrl: bank.logo,
+      ...(bank.colours?.primary ? { colour: bank.colours.primary } : {}),
+      issuer: bank.issuer,
+      authorizationEndpoint: bank.authorizationEndpoint,
+      tokenEndpoint: bank.tokenEndpoint,
+      ...(bank.revocationEndpoint ? { revocationEndpoint: bank.revocationEndpoint } : {}),
+      apiBaseUrl: bank.apiBaseUrl,
+      caFile,
+      scopes: bank.scopes as z.infer<typeof scopeSchema>[],
+      profile: {
+        signature: bank.profile.signature,
+        amountFormat: bank.profile.stetVersion.startsWith('1.4.0') ? 'string' : 'number',
+        maxDateWindowDays: bank.profile.maxDateWindowDays,
+        refreshToken: bank.profile.refreshToken,
+        issParameterSupported: bank.profile.issInAuthorizationResponse,
+        psuIpAddress: bank.profile.psuIpAddress,
+      },
+    })),
+  };
+}

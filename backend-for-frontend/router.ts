@@ -1,0 +1,155 @@
+/**
+ * `createBankConnectRouter(config, deps)`: the whole BFF as one Express router, to mount in a
+ * TPP's existing app or to serve on its own (app.ts). It owns its bank connections and session
+ * store; call `close()` when the host app shuts down.
+ */
+import express, { type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { BffConfig } from './config.js';
+import type { BffContext } from './context.js';
+import { BffError } from './errors.js';
+import { allowOrigins, assignRequestId, handleErrors, requireCsrfHeader } from './http.js';
+import { createLogger } from './logger.js';
+import { loadRegistry, type Registry } from './registry.js';
+import { createAspspsRouter } from './routes/aspsps.js';
+import { createDataRouter } from './routes/data.js';
+import { createCallbackRouter, createFlowsRouter } from './routes/flows.js';
+import { createMetaRouter } from './routes/meta.js';
+import { createSessionRouter } from './routes/session.js';
+import { TokenSealer } from './sessions/sealing.js';
+import { SessionService } from './sessions/session-service.js';
+import { SqliteSessionStore } from './sessions/sqlite-store.js';
+import type { SessionStore } from './sessions/store.js';
+import { BankClient } from './stet/bank-client.js';
+
+export interface BankConnectDeps {
+  logger?: Logger;
+  /** A session store to use instead of the one `config.sessionStore` names. */
+  store?: SessionStore;
+  /** A registry to use instead of reading `config.registryFile`. */
+  registry?: Registry;
+  now?: () => number;
+}
+
+export type BankConnectRouter = Router & {
+  context: BffContext;
+  /** Closes bank connections and the session store. */
+  close(): Promise<void>;
+};
+
+const PURGE_INTERVAL_MS = 10 * 60_000;
+
+/** Opens the session store a `BFF_SESSION_STORE` URL names. */
+export function openSessionStore(url: string): SessionStore {
+  if (url.startsWith('sqlite:')) return new SqliteSessionStore(url.slice('sqlite:'.length));
+  throw new BffError('internal_error', `unsupported session store ${url.split(':')[0] ?? ''}`);
+}
+
+function logRequests(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      logger.info(
+        {
+          requestId: res.locals.requestId as string,
+          method: req.method,
+          // The path only: a callback's query string carries the authorization code.
+          path: req.path,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+function requireJsonBodies(): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody =
+      req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
+    if (
+      (req.method === 'POST' || req.method === 'PUT') &&
+      (hasBody || req.headers['transfer-encoding'])
+    ) {
+      if (!req.is('application/json')) {
+        return next(
+          new BffError('unsupported_media_type', 'the request body must be application/json'),
+        );
+      }
+    }
+    next();
+  };
+}
+
+export function createBankConnectRouter(
+  config: BffConfig,
+  deps: BankConnectDeps = {},
+): BankConnectRouter {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const registry = deps.registry ?? loadRegistry(config.registryFile);
+  const banks = new Map(
+    [...registry.values()].map((aspsp) => [
+      aspsp.id,
+      new BankClient(aspsp, {
+        clientId: config.clientId,
+        redirectUri: config.redirectUri,
+        qwac: config.qwac,
+        qsealc: config.qsealc,
+        timeoutMs: config.bankTimeoutMs,
+      }),
+    ]),
+  );
+  const store = deps.store ?? openSessionStore(config.sessionStore);
+  const sealer = new TokenSealer(config.sealingKeys);
+  const now = deps.now ?? Date.now;
+  const sessions = new SessionService({ store, sealer, banks, logger, now });
+  const context: BffContext = { config, logger, registry, banks, store, sealer, sessions, now };
+
+  const router = express.Router();
+  router.use(assignRequestId());
+  router.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      },
+      crossOriginResourcePolicy: { policy: 'same-site' },
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  router.use(logRequests(logger));
+  router.use(createMetaRouter(context));
+  router.use(createCallbackRouter(context));
+  router.use(
+    '/v1',
+    allowOrigins(config.allowedOrigins, config.cookieMode),
+    requireCsrfHeader(),
+    requireJsonBodies(),
+    express.json({ limit: '16kb', strict: true, type: 'application/json' }),
+  );
+  router.use(createAspspsRouter(context));
+  router.use(createFlowsRouter(context));
+  router.use(createSessionRouter(context));
+  router.use(createDataRouter(context));
+  router.use('/v1', (_req, _res, next) => next(new BffError('not_found', 'no such endpoint')));
+  router.use(handleErrors(logger));
+
+  const purge = setInterval(() => {
+    store
+      .purgeExpired(now())
+      .catch((error: unknown) => logger.warn({ err: error }, 'purge failed'));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+
+  return Object.assign(router, {
+    context,
+    close: async () => {
+      clearInterval(purge);
+      await Promise.all([...banks.values()].map((bank) => bank.close()));
+      await store.close();
+    },
+  });
+}

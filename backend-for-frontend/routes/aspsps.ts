@@ -1,0 +1,34 @@
+/** `GET /v1/aspsps`: the bank directory for the picker; names and logos, no endpoint or secret. */
+import { createHash } from 'node:crypto';
+import express, { type Router } from 'express';
+import type { AspspDirectory } from '../api-types.js';
+import type { BffContext } from '../context.js';
+
+export function createAspspsRouter(context: BffContext): Router {
+  const router = express.Router();
+  const directory: AspspDirectory = {
+    aspsps: [...context.registry.values()]
+      .map((aspsp) => ({
+        id: aspsp.id,
+        name: aspsp.name,
+        bic: aspsp.bic,
+        country: aspsp.country,
+        logoUrl: aspsp.logoUrl,
+        ...(aspsp.colour ? { colour: aspsp.colour } : {}),
+        scopes: aspsp.scopes,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'fr')),
+  };
+  const body = JSON.stringify(directory);
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+
+  router.get('/v1/aspsps', (req, res) => {
+    res.set({ ETag: etag, 'Cache-Control': 'public, max-age=300', Vary: 'Origin' });
+    const match = req.get('if-none-match');
+    if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+      return void res.status(304).end();
+    }
+    res.type('application/json').send(body);
+  });
+  return router;
+}

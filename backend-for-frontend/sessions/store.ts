@@ -1,0 +1,86 @@
+/**
+ * What the BFF persists: consent flows (short-lived, between `POST /v1/flows` and completion)
+ * and sessions (the sealed bank tokens behind a handle). The interface is asynchronous so that a
+ * network store (Redis) fits it as well as the embedded SQLite default.
+ *
+ * Updates are compare-and-set (a flow's status, a session's version) so that two requests, or two
+ * BFF instances, can never both act on the same flow or overwrite each other's refresh.
+ */
+import type { BankScope, FlowMode } from '../api-types.js';
+
+/**
+ * `pending` until the bank sends the customer back to `/v1/callback`, then `returned`; the code
+ * exchange moves it to `exchanging` (so two completions can never both spend the code), then
+ * `completed`.
+ */
+export type FlowStatus = 'pending' | 'returned' | 'exchanging' | 'completed';
+
+export interface FlowRecord {
+  id: string;
+  /** SHA-256 of `state`: the BFF never stores the state itself. */
+  stateHash: string;
+  codeChallenge: string;
+  aspsp: string;
+  scopes: BankScope[];
+  mode: FlowMode;
+  /** The partner page's origin, exactly; the only postMessage target. */
+  origin: string;
+  returnTo: string;
+  createdAt: number;
+  expiresAt: number;
+  status: FlowStatus;
+  /** For a reconnect: the id of the session whose consent is being renewed. */
+  sessionId: string | null;
+  /** Once completed: the sealed handle, so a second completion (same verifier) is idempotent. */
+  completion: string | null;
+}
+
+export type SessionStatus = 'active' | 'reauth_required';
+
+export interface SessionRecord {
+  /** SHA-256 of the handle. */
+  id: string;
+  aspsp: string;
+  scopes: BankScope[];
+  /** Sealed `{ accessToken, refreshToken? }` (AES-256-GCM, bound to `id`). */
+  tokens: string;
+  accessExpiresAt: number;
+  /** End of the consent (the refresh token's life): the customer must authenticate again. */
+  consentExpiresAt: number;
+  status: SessionStatus;
+  /** Incremented by every update; updates name the version they read. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type SessionPatch = Partial<
+  Pick<SessionRecord, 'scopes' | 'tokens' | 'accessExpiresAt' | 'consentExpiresAt' | 'status'>
+>;
+
+export interface SessionStore {
+  insertFlow(flow: FlowRecord): Promise<void>;
+  getFlow(id: string): Promise<FlowRecord | undefined>;
+  findFlowByStateHash(stateHash: string): Promise<FlowRecord | undefined>;
+  /** Moves a flow from `from` to `patch.status`; false if it was not in `from` any more. */
+  transitionFlow(
+    id: string,
+    from: FlowStatus,
+    patch: Partial<Pick<FlowRecord, 'status' | 'completion'>>,
+  ): Promise<boolean>;
+  insertSession(session: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Applies `patch` if the session is still at `version`; false if another update came first. */
+  updateSession(id: string, version: number, patch: SessionPatch): Promise<boolean>;
+  deleteSession(id: string): Promise<boolean>;
+  /** Deletes flows and sessions past their retention. */
+  purgeExpired(now: number): Promise<void>;
+  /** Throws if the store cannot serve requests (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How long a session stays after its consent ended, so the customer can still reconnect it. */
+export const SESSION_RETENTION_AFTER_CONSENT_MS = 30 * 86_400_000;
+/** How long a finished or expired flow stays, to recognise replays. */
+export const FLOW_RETENTION_MS = 3_600_000;

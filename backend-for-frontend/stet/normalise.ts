@@ -1,0 +1,639 @@
+/**
+ * Turns the JSON of any STET bank (1.4.0.47, 1.4.2 or 1.5 shapes, with the quirks listed in
+ * shared/stet/NOTES.md §3) into the one bank-agnostic shape of `api-types.ts`.
+ *
+ * Everything here is pure: no I/O, no clock. A body whose required structure is broken throws
+ * {@link BankResponseError}, whose message names the field; an optional field that is malformed
+ * is dropped rather than failing the whole answer, and unknown fields are ignored.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  Account,
+  Balance,
+  BalanceType,
+  FundsConfirmation,
+  Identity,
+  Money,
+  Transaction,
+  TransactionStatus,
+  TrustedBeneficiary,
+} from '../api-types.js';
+
+/** A bank answered 2xx with a body that breaks the structure STET requires. */
+export class BankResponseError extends Error {
+  readonly code = 'bank_error';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BankResponseError';
+  }
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readObject(body: unknown, what: string): JsonObject {
+  if (!isObject(body)) throw new BankResponseError(`${what} is not an object`);
+  return body;
+}
+
+function readArray(container: JsonObject, key: string, path: string): unknown[] {
+  const value = container[key];
+  if (value === undefined || value === null) throw new BankResponseError(`${path} is missing`);
+  if (!Array.isArray(value)) throw new BankResponseError(`${path} is not an array`);
+  return value;
+}
+
+function readText(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return text === '' ? undefined : text;
+}
+
+/** `_links.next.href` of a HAL body, the opaque URL of the next page (STET Part I §3.4.2). */
+function readNextHref(body: JsonObject): string | undefined {
+  const links = body._links;
+  if (!isObject(links) || !isObject(links.next)) return undefined;
+  return readText(links.next.href);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amounts
+// ---------------------------------------------------------------------------------------------
+
+/*
+ * Beyond 15 integer digits a value is no account balance, and `Number()` downstream would no
+ * longer hold it exactly; beyond 20 decimals it is noise. STET 1.4.0.47 itself allows 13 and 5.
+ */
+const MAX_INTEGER_DIGITS = 15;
+const MAX_FRACTION_DIGITS = 20;
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+/**
+ * Parses a STET `amount` into the canonical decimal string of `api-types.ts` (`Money.amount`).
+ *
+ * STET 1.4.0.47 `AmountType.amount` is a string (`^-?[0-9]{1,13}(\.[0-9]{0,5})?$`); 1.4.2 and 1.5
+ * make it a JSON number (`format: float`), and real BPCE data still sends strings, so both are
+ * read. The work is done on the decimal text, never with float arithmetic: a number is read
+ * through `String(n)`, which is the shortest text that round-trips, so `12.3` gives `"12.30"`.
+ *
+ * The canonical form: a dot, no `+`, no leading zeros, no exponent, at least two decimals,
+ * decimals beyond two kept only while significant (`"1.10000"` → `"1.10"`, `12.345` →
+ * `"12.345"`), and zero is always `"0.00"`, never `"-0.00"`. Leading `+`, leading zeros and
+ * surrounding spaces are accepted on input.
+ *
+ * @throws {RangeError} when the value is not a finite decimal: NaN, an exponent (`1e21`), a
+ *   comma, an empty string, or more than 15 integer digits.
+ */
+export function parseStetAmount(value: unknown): string {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError('amount is not a finite number');
+    text = String(value);
+  } else if (typeof value === 'string') {
+    text = value.trim();
+  } else {
+    throw new RangeError('amount is neither a string nor a number');
+  }
+  const match = DECIMAL.exec(text);
+  if (!match) throw new RangeError('amount is not a plain decimal');
+  const [, sign = '', integerDigits = '', fractionDigits = ''] = match;
+  if (integerDigits === '' && fractionDigits === '') {
+    throw new RangeError('amount has no digits');
+  }
+  const integer = integerDigits.replace(/^0+(?=\d)/, '') || '0';
+  if (integer.length > MAX_INTEGER_DIGITS || fractionDigits.length > MAX_FRACTION_DIGITS) {
+    throw new RangeError('amount has too many digits');
+  }
+  const fraction = fractionDigits.replace(/0+$/, '').padEnd(2, '0');
+  const isZero = /^0+$/.test(integer + fraction);
+  return `${sign === '-' && !isZero ? '-' : ''}${integer}.${fraction}`;
+}
+
+/**
+ * Writes a canonical amount the way a bank wants it in a request body: a string for STET
+ * 1.4.0.47 (`AmountType.amount`, `^-?[0-9]{1,13}(\.[0-9]{0,5})?$`), a JSON number for 1.4.2 and
+ * 1.5 (`type: number`). It is the inverse of {@link parseStetAmount} for funds confirmations
+ * (`instructedAmount`).
+ *
+ * @throws {RangeError} when the amount is not a decimal, does not fit the 1.4.0.47 pattern (13
+ *   integer digits, 5 decimals), or would not survive the conversion to a number exactly.
+ */
+export function formatAmountForBank(amount: string, format: 'string' | 'number'): string | number {
+  const canonical = parseStetAmount(amount);
+  const [integer = '', fraction = ''] = canonical.replace('-', '').split('.');
+  if (integer.length > 13 || fraction.length > 5) {
+    throw new RangeError('amount does not fit the stet amount pattern');
+  }
+  if (format === 'string') return canonical;
+  const number = Number(canonical);
+  // At most 18 significant digits can reach here; refuse the few that a double cannot carry.
+  if (parseStetAmount(number) !== canonical) {
+    throw new RangeError('amount cannot be written exactly as a json number');
+  }
+  return number;
+}
+
+function readMoney(value: unknown, path: string): Money {
+  if (!isObject(value)) throw new BankResponseError(`${path} is missing`);
+  if (value.amount === undefined || value.amount === null) {
+    throw new BankResponseError(`${path}.amount is missing`);
+  }
+  let amount: string;
+  try {
+    amount = parseStetAmount(value.amount);
+  } catch (error) {
+    throw new BankResponseError(`${path}.amount is not a valid amount`, { cause: error });
+  }
+  const currency = readCurrency(value.currency);
+  if (!currency) throw new BankResponseError(`${path}.currency is missing`);
+  return { amount, currency };
+}
+
+/** ISO 4217 alphabetic code (STET `CurrencyCode`, `^[A-Z]{3}$`). */
+function readCurrency(value: unknown): string | undefined {
+  const text = readText(value)?.toUpperCase();
+  return text && /^[A-Z]{3}$/.test(text) ? text : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+// ---------------------------------------------------------------------------------------------
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+// RFC 3339 date-time, plus what banks send: a space for `T`, no seconds, and BPCE's `+0200`.
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+
+const parisParts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Paris',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** Milliseconds since the epoch of a UTC wall-clock time; `Date.UTC` would shift years < 100. */
+function toUtcMillis(year: number, month: number, day: number, hour = 0, minute = 0, second = 0) {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return date.getTime();
+}
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(toUtcMillis(year, month, day));
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
+}
+
+/** The Paris wall-clock fields of an instant. */
+function readParisFields(millis: number) {
+  const field = (type: string) =>
+    Number(
+      parisParts.formatToParts(new Date(millis)).find((part) => part.type === type)?.value ?? NaN,
+    );
+  return {
+    year: field('year'),
+    month: field('month'),
+    day: field('day'),
+    hour: field('hour'),
+    minute: field('minute'),
+    second: field('second'),
+  };
+}
+
+function formatDate(year: number, month: number, day: number): string {
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+interface ParsedDateTime {
+  date: string;
+  /** The instant, when the text carried an offset. */
+  instant?: number;
+  /** The wall-clock time, for a date-time without an offset (taken as Paris time). */
+  local?: { hour: number; minute: number; second: number };
+}
+
+function parseDateOrDateTime(value: unknown): ParsedDateTime | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  const dateOnly = DATE_ONLY.exec(text);
+  if (dateOnly) {
+    const [year, month, day] = dateOnly.slice(1, 4).map(Number) as [number, number, number];
+    return isCalendarDate(year, month, day) ? { date: formatDate(year, month, day) } : undefined;
+  }
+  const match = DATE_TIME.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute] = match.slice(1, 6).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  // A leap second (RFC 3339 §5.6) is read as the last second of its minute.
+  const second = Math.min(Number(match[6] ?? 0), 59);
+  if (!isCalendarDate(year, month, day) || hour > 23 || minute > 59 || Number(match[6]) > 60) {
+    return undefined;
+  }
+  const [zulu, offsetSign, offsetHours, offsetMinutes] = match.slice(8, 12);
+  if (!zulu && !offsetSign) {
+    return { date: formatDate(year, month, day), local: { hour, minute, second } };
+  }
+  let offset = 0;
+  if (offsetSign) {
+    const hours = Number(offsetHours);
+    const minutes = Number(offsetMinutes);
+    if (hours > 23 || minutes > 59) return undefined;
+    offset = (offsetSign === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000;
+  }
+  const fraction = Number((match[7] ?? '').slice(0, 3).padEnd(3, '0'));
+  const instant = toUtcMillis(year, month, day, hour, minute, second) + fraction - offset;
+  const paris = readParisFields(instant);
+  return { date: formatDate(paris.year, paris.month, paris.day), instant };
+}
+
+/**
+ * Reads a STET date leniently and returns its `YYYY-MM-DD`, or `undefined` when the text is not
+ * a real date (callers decide whether that is fatal).
+ *
+ * STET 1.4.0.47 types `bookingDate`, `valueDate`, `transactionDate` and `referenceDate` as
+ * `format: date`; 1.4.2 and 1.5 as `format: date-time`. Banks mix both, and BPCE writes offsets
+ * without a colon (`2022-08-25T00:00:00+0200`). A date-time with an offset is converted to its
+ * calendar date in Europe/Paris, the banks' own calendar: `2026-03-29T23:30:00Z` is
+ * `2026-03-30`. A date-time without an offset is taken as Paris wall-clock time, so its date part
+ * is kept as written.
+ */
+export function parseStetDate(value: unknown): string | undefined {
+  return parseDateOrDateTime(value)?.date;
+}
+
+/** The Paris offset in milliseconds at an instant. */
+function readParisOffset(millis: number): number {
+  const paris = readParisFields(millis);
+  const wall = toUtcMillis(
+    paris.year,
+    paris.month,
+    paris.day,
+    paris.hour,
+    paris.minute,
+    paris.second,
+  );
+  return wall - Math.floor(millis / 1000) * 1000;
+}
+
+/**
+ * Reads a STET `format: date-time` (e.g. `lastChangeDateTime`) into an ISO 8601 UTC instant,
+ * `2026-11-20T08:15:00.000Z`, so that no bank's offset style reaches the page. A date-time
+ * without an offset is taken as Paris time.
+ */
+function parseStetDateTime(value: unknown): string | undefined {
+  const parsed = parseDateOrDateTime(value);
+  if (!parsed) return undefined;
+  if (parsed.instant !== undefined) return new Date(parsed.instant).toISOString();
+  if (!parsed.local) return undefined;
+  const [year, month, day] = parsed.date.split('-').map(Number) as [number, number, number];
+  const { hour, minute, second } = parsed.local;
+  const wall = toUtcMillis(year, month, day, hour, minute, second);
+  // Two rounds settle the offset except inside a DST gap, where any answer is a guess anyway.
+  let instant = wall - readParisOffset(wall);
+  instant = wall - readParisOffset(instant);
+  return new Date(instant).toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts and balances
+// ---------------------------------------------------------------------------------------------
+
+const BALANCE_TYPES = new Map<string, BalanceType>([
+  ['CLBD', 'booked'],
+  ['XPCD', 'expected'],
+  ['VALU', 'value-date'],
+]);
+
+function readBalance(value: unknown, path: string): Balance {
+  const balance = readObject(value, path);
+  const code = readText(balance.balanceType);
+  const referenceDate = parseStetDate(balance.referenceDate);
+  const lastChangeDateTime = parseStetDateTime(balance.lastChangeDateTime);
+  return {
+    type: BALANCE_TYPES.get(code?.toUpperCase() ?? '') ?? 'other',
+    name: readText(balance.name) ?? code ?? '',
+    amount: readMoney(balance.balanceAmount, `${path}.balanceAmount`),
+    ...(referenceDate ? { referenceDate } : {}),
+    ...(lastChangeDateTime ? { lastChangeDateTime } : {}),
+  };
+}
+
+function readBalanceList(values: unknown[], path: string): Balance[] {
+  return values.map((value, index) => readBalance(value, `${path}[${index}]`));
+}
+
+/**
+ * Normalises `GET /accounts/{accountResourceId}/balances` (STET 1.4.0.47 `HalBalances` /
+ * `BalanceResource`; 1.5.0 the same with numbers and date-times). `balanceType` CLBD is
+ * `booked`, XPCD `expected`, VALU `value-date`; OTHR, ITAV (seen in real data) and anything else
+ * are `other`. `referenceDate` becomes `YYYY-MM-DD`, `lastChangeDateTime` an ISO UTC instant.
+ *
+ * @throws {BankResponseError} when `balances` is not an array or a balance has no valid
+ *   `balanceAmount`.
+ */
+export function normaliseBalances(body: unknown): Balance[] {
+  const hal = readObject(body, 'balances body');
+  return readBalanceList(readArray(hal, 'balances', 'balances'), 'balances');
+}
+
+const IBAN = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
+
+function readIban(value: unknown): string | undefined {
+  const text = readText(value)?.replace(/\s+/g, '').toUpperCase();
+  return text && IBAN.test(text) ? text : undefined;
+}
+
+function readAccount(value: unknown, path: string): Account {
+  const account = readObject(value, path);
+  const id = readText(account.resourceId);
+  if (!id) throw new BankResponseError(`${path}.resourceId is missing`);
+  const accountId = isObject(account.accountId) ? account.accountId : {};
+  const iban = readIban(accountId.iban);
+  const other = isObject(accountId.other) ? readText(accountId.other.identification) : undefined;
+  const identifier = (iban ?? other)?.replace(/\s+/g, '');
+  const product = readText(account.product);
+  const usage = readText(account.usage);
+  const holderStatus = readText(account.psuStatus);
+  const linkedAccountId = readText(account.linkedAccount);
+  let balances: Balance[] | undefined;
+  if (Array.isArray(account.balances)) {
+    try {
+      balances = readBalanceList(account.balances, `${path}.balances`);
+    } catch (error) {
+      // Embedded balances are optional (BNP sends none): a broken one costs the list, not the
+      // accounts, and the caller can still ask /balances.
+      if (!(error instanceof BankResponseError)) throw error;
+    }
+  }
+  return {
+    id,
+    // `name` is required by the spec; a bank that forgets it still gets a label.
+    name: readText(account.name) ?? product ?? id,
+    type: readText(account.cashAccountType)?.toUpperCase() === 'CARD' ? 'card' : 'current',
+    maskedIdentifier: identifier ? `•••• ${identifier.slice(-4)}` : '',
+    ...(iban ? { iban } : {}),
+    ...(product ? { product } : {}),
+    ...(usage === 'PRIV'
+      ? { usage: 'private' as const }
+      : usage === 'ORGA'
+        ? { usage: 'professional' as const }
+        : {}),
+    ...(holderStatus ? { holderStatus } : {}),
+    ...(linkedAccountId ? { linkedAccountId } : {}),
+    currency: readCurrency(account.currency) ?? readCurrency(accountId.currency) ?? 'EUR',
+    ...(balances ? { balances } : {}),
+  };
+}
+
+/**
+ * Normalises `GET /accounts` (STET 1.4.0.47 `HalAccounts` / `AccountResource`; 1.5.0 moves
+ * `currency` into `accountId`). `cashAccountType` CARD is a `card`, anything else a `current`
+ * account; `maskedIdentifier` is `•••• ` and the last four characters of the IBAN, or of
+ * `accountId.other.identification` (a masked PAN for cards), or empty when the bank sends
+ * neither; `usage` PRIV is `private`, ORGA `professional`; `psuStatus` becomes `holderStatus`;
+ * `currency` defaults to EUR; `balances` are kept only when the bank embeds them. The 204 that
+ * STET allows for "no account" is the caller's to handle; an empty `accounts` array gives `[]`.
+ *
+ * @throws {BankResponseError} when `accounts` is not an array or an account has no `resourceId`.
+ */
+export function normaliseAccounts(body: unknown): Account[] {
+  const hal = readObject(body, 'accounts body');
+  return readArray(hal, 'accounts', 'accounts').map((value, index) =>
+    readAccount(value, `accounts[${index}]`),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+// ---------------------------------------------------------------------------------------------
+
+const TRANSACTION_STATUSES = new Map<string, TransactionStatus>([
+  ['BOOK', 'booked'],
+  ['PDNG', 'pending'],
+]);
+
+/**
+ * The unstructured remittance lines: a string array in STET 1.4.0.47, `{ unstructured: [] }`
+ * from 1.4.2 on; a bare string is accepted too. Structured references are not text to show.
+ */
+function readRemittanceLines(value: unknown): string[] {
+  const lines = isObject(value) ? value.unstructured : value;
+  if (typeof lines === 'string') return [lines];
+  if (!Array.isArray(lines)) return [];
+  return lines.filter((line): line is string => typeof line === 'string');
+}
+
+/** JSON with object keys sorted, so that the same fields always hash the same. */
+function stringifyCanonically(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stringifyCanonically).join(',')}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${stringifyCanonically(value[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function hashTransaction(raw: JsonObject, occurrence: number): string {
+  const text = stringifyCanonically(raw) + (occurrence > 0 ? `#${occurrence}` : '');
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+function readTransaction(
+  value: unknown,
+  path: string,
+): Omit<Transaction, 'id'> & { raw: JsonObject } {
+  const transaction = readObject(value, path);
+  const money = readMoney(transaction.transactionAmount, `${path}.transactionAmount`);
+  const indicator = readText(transaction.creditDebitIndicator)?.toUpperCase();
+  // The indicator gives the direction (STET sends magnitudes); a bank that also signs its
+  // amounts is not negated twice. Without an indicator the amount's own sign stands.
+  const magnitude = money.amount.replace(/^-/, '');
+  const amount =
+    indicator === 'DBIT'
+      ? /^0\.0+$/.test(magnitude)
+        ? magnitude
+        : `-${magnitude}`
+      : indicator === 'CRDT'
+        ? magnitude
+        : money.amount;
+  const status = readText(transaction.status)?.toUpperCase();
+  const entryReference = readText(transaction.entryReference);
+  const bookingDate = parseStetDate(transaction.bookingDate);
+  const valueDate = parseStetDate(transaction.valueDate);
+  const transactionDate = parseStetDate(transaction.transactionDate);
+  return {
+    raw: transaction,
+    ...(entryReference ? { entryReference } : {}),
+    amount: { amount, currency: money.currency },
+    status: TRANSACTION_STATUSES.get(status ?? '') ?? 'other',
+    ...(bookingDate ? { bookingDate } : {}),
+    ...(valueDate ? { valueDate } : {}),
+    ...(transactionDate ? { transactionDate } : {}),
+    description: readRemittanceLines(transaction.remittanceInformation)
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  };
+}
+
+/**
+ * Normalises one page of `GET /accounts/{accountResourceId}/transactions` (STET 1.4.0.47
+ * `HalTransactions` / `TransactionResource`; 1.4.2 and 1.5 shapes too) and returns the page's
+ * `_links.next.href`, opaque, or `undefined` on the last page.
+ *
+ * - `amount` is signed from `creditDebitIndicator`: DBIT is negative.
+ * - `status` BOOK is `booked`, PDNG `pending`; OTHR and 1.5's FUTR, INFO and RJCT are `other`.
+ * - Dates become `YYYY-MM-DD` in the Paris calendar (see {@link parseStetDate}); an unreadable
+ *   date is dropped.
+ * - `description` is the unstructured remittance lines joined with one space, whitespace runs
+ *   collapsed.
+ * - `id` is `resourceId`, else `entryReference`, else the first 16 hex digits of the SHA-256 of
+ *   the transaction's fields (keys sorted), so the same transaction gets the same id on every
+ *   fetch. Within a page, ids never repeat: an id already taken (identical twin transactions,
+ *   or a bank reusing a reference) falls back to the hash with the occurrence number mixed in.
+ *
+ * @throws {BankResponseError} when `transactions` is not an array or a transaction has no valid
+ *   `transactionAmount`.
+ */
+export function normaliseTransactions(body: unknown): {
+  transactions: Transaction[];
+  nextHref: string | undefined;
+} {
+  const hal = readObject(body, 'transactions body');
+  const parsed = readArray(hal, 'transactions', 'transactions').map((value, index) =>
+    readTransaction(value, `transactions[${index}]`),
+  );
+  const taken = new Set<string>();
+  const hashes = new Map<string, number>();
+  const transactions = parsed.map(({ raw, ...transaction }): Transaction => {
+    let id = readText(raw.resourceId) ?? transaction.entryReference;
+    if (id === undefined || taken.has(id)) {
+      const fields = stringifyCanonically(raw);
+      let occurrence = hashes.get(fields) ?? 0;
+      do {
+        id = hashTransaction(raw, occurrence);
+        occurrence += 1;
+      } while (taken.has(id));
+      hashes.set(fields, occurrence);
+    }
+    taken.add(id);
+    return { id, ...transaction };
+  });
+  return { transactions, nextHref: readNextHref(hal) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity, beneficiaries, funds confirmation
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Normalises `GET /end-user-identity` in both its shapes: STET 1.4.2 (`connectedPsu`,
+ * `connectedPsuNamePrefix`, `connectedPsuFirstName`, `connectedPsuLastName`) and 1.5
+ * (`HalEndUserIdentity.identity{fullName, namePrefix, firstName, lastName}`, CR386). A missing
+ * full name is rebuilt from the first and last names. `namePrefix` keeps the STET code (MADM,
+ * MISS, MIST, DOCT) for the page to translate.
+ *
+ * @throws {BankResponseError} when no name at all can be read.
+ */
+export function normaliseIdentity(body: unknown): Identity {
+  const hal = readObject(body, 'identity body');
+  const identity = isObject(hal.identity)
+    ? {
+        fullName: readText(hal.identity.fullName),
+        namePrefix: readText(hal.identity.namePrefix),
+        firstName: readText(hal.identity.firstName),
+        lastName: readText(hal.identity.lastName),
+      }
+    : {
+        fullName: readText(hal.connectedPsu),
+        namePrefix: readText(hal.connectedPsuNamePrefix),
+        firstName: readText(hal.connectedPsuFirstName),
+        lastName: readText(hal.connectedPsuLastName),
+      };
+  const composed = [identity.firstName, identity.lastName].filter(Boolean).join(' ');
+  const fullName = identity.fullName ?? (composed || undefined);
+  if (!fullName) {
+    throw new BankResponseError(
+      isObject(hal.identity) ? 'identity.fullName is missing' : 'connectedPsu is missing',
+    );
+  }
+  return {
+    fullName,
+    ...(identity.firstName ? { firstName: identity.firstName } : {}),
+    ...(identity.lastName ? { lastName: identity.lastName } : {}),
+    ...(identity.namePrefix ? { namePrefix: identity.namePrefix } : {}),
+  };
+}
+
+const BIC = /^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/;
+
+/**
+ * Normalises one page of `GET /trusted-beneficiaries` (STET 1.4.x `HalBeneficiaries` /
+ * `Beneficiary`: `id`, `creditor.name`, `creditorAccount.iban`, `creditorAgent.bicFi`) and
+ * returns the page's `_links.next.href`. An IBAN or BIC that does not match its pattern is
+ * dropped.
+ *
+ * @throws {BankResponseError} when `beneficiaries` is not an array or a beneficiary has no
+ *   `creditor.name` (required by the spec).
+ */
+export function normaliseBeneficiaries(body: unknown): {
+  beneficiaries: TrustedBeneficiary[];
+  nextHref: string | undefined;
+} {
+  const hal = readObject(body, 'beneficiaries body');
+  const beneficiaries = readArray(hal, 'beneficiaries', 'beneficiaries').map(
+    (value, index): TrustedBeneficiary => {
+      const path = `beneficiaries[${index}]`;
+      const beneficiary = readObject(value, path);
+      const name = isObject(beneficiary.creditor) ? readText(beneficiary.creditor.name) : undefined;
+      if (!name) throw new BankResponseError(`${path}.creditor.name is missing`);
+      const id = readText(beneficiary.id);
+      const iban = isObject(beneficiary.creditorAccount)
+        ? readIban(beneficiary.creditorAccount.iban)
+        : undefined;
+      const bic = isObject(beneficiary.creditorAgent)
+        ? readText(beneficiary.creditorAgent.bicFi)?.toUpperCase()
+        : undefined;
+      return {
+        ...(id ? { id } : {}),
+        name,
+        ...(iban ? { iban } : {}),
+        ...(bic && BIC.test(bic) ? { bic } : {}),
+      };
+    },
+  );
+  return { beneficiaries, nextHref: readNextHref(hal) };
+}
+
+/**
+ * Normalises the answer to `POST /funds-confirmations` (STET 1.4.0.47
+ * `HalPaymentCoverageReport`: `{ request, result, _links }`): `result` true means the payment can
+ * be covered.
+ *
+ * @throws {BankResponseError} when `result` is not a boolean.
+ */
+export function normaliseFundsConfirmation(body: unknown): FundsConfirmation {
+  const report = readObject(body, 'funds confirmation body');
+  if (report.result === undefined || report.result === null) {
+    throw new BankResponseError('result is missing');
+  }
+  if (typeof report.result !== 'boolean') throw new BankResponseError('result is not a boolean');
+  return { available: report.result };
+}
