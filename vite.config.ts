@@ -1,0 +1,121 @@
+import { defineConfig, type Plugin } from 'vite';
+
+/** Collapses the whitespace of one static chunk of an `html` or `css` template. */
+function collapse(text: string, tag: 'html' | 'css'): string {
+  const single = text.replace(/\s+/g, ' ');
+  return tag === 'html'
+    ? single.replace(/>\s+</g, '><')
+    : single.replace(/\s*([{};,>])\s*/g, '$1').replace(/;}/g, '}');
+}
+
+/**
+ * Copies a template literal starting after its opening backtick, collapsing the static parts
+ * when it is tagged `html` or `css`, and recursing into `${…}` expressions. Returns the text
+ * and the index after the closing backtick.
+ */
+function scanTemplate(code: string, start: number, tag?: 'html' | 'css'): [string, number] {
+  let out = '';
+  let chunk = '';
+  let index = start;
+  const flush = () => {
+    out += tag ? collapse(chunk, tag) : chunk;
+    chunk = '';
+  };
+  while (index < code.length) {
+    const char = code[index];
+    if (char === '\\') {
+      chunk += code.slice(index, index + 2);
+      index += 2;
+    } else if (char === '`') {
+      flush();
+      return [`${out}\``, index + 1];
+    } else if (char === '$' && code[index + 1] === '{') {
+      flush();
+      const [expression, next] = scanCode(code, index + 2, true);
+      out += `\${${expression}`;
+      index = next;
+    } else {
+      chunk += char;
+      index += 1;
+    }
+  }
+  throw new Error('unterminated template literal');
+}
+
+/** Copies code, minifying tagged templates; inside an expression, stops after its closing brace. */
+function scanCode(code: string, start: number, inExpression: boolean): [string, number] {
+  let out = '';
+  let depth = 0;
+  let index = start;
+  while (index < code.length) {
+    const char = code[index] ?? '';
+    if (char === '`') {
+      const tag = /\b(html|css)\s*$/.exec(out)?.[1] as 'html' | 'css' | undefined;
+      const [template, next] = scanTemplate(code, index + 1, tag);
+      out += `\`${template}`;
+      index = next;
+    } else if (char === "'" || char === '"') {
+      let end = index + 1;
+      while (end < code.length && code[end] !== char) end += code[end] === '\\' ? 2 : 1;
+      out += code.slice(index, end + 1);
+      index = end + 1;
+    } else if (char === '/' && (code[index + 1] === '/' || code[index + 1] === '*')) {
+      const end =
+        code[index + 1] === '/' ? code.indexOf('\n', index) : code.indexOf('*/', index) + 2;
+      const stop = end <= index ? code.length : end;
+      out += code.slice(index, stop);
+      index = stop;
+    } else {
+      if (char === '{') depth += 1;
+      if (char === '}') {
+        if (inExpression && depth === 0) return [`${out}}`, index + 1];
+        depth -= 1;
+      }
+      out += char;
+      index += 1;
+    }
+  }
+  return [out, index];
+}
+
+/** Shrinks the whitespace of Lit `html` and `css` templates in the widget's own sources. */
+function minifyLitTemplates(): Plugin {
+  return {
+    name: 'bank-connect:minify-lit-templates',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/\/widget\/.*\.ts$/.test(id) || !/\b(html|css)`/.test(code)) return undefined;
+      return { code: scanCode(code, 0, false)[0], map: null };
+    },
+  };
+}
+
+/**
+ * Two library builds of the widget:
+ * - default mode: `dist/bank-connect.js`, the self-contained drop-in (Lit bundled, minified);
+ * - `--mode es`: `dist/es/`, ES modules for bundlers, with Lit and oauth4webapi left external.
+ */
+export default defineConfig(({ mode }) => {
+  const es = mode === 'es';
+  return {
+    plugins: [minifyLitTemplates()],
+    // The widget uses legacy decorators with `useDefineForClassFields: false` (tsconfig.json).
+    oxc: { decorator: { legacy: true }, typescript: { removeClassFieldsWithoutInitializer: true } },
+    build: {
+      target: 'es2022',
+      outDir: es ? 'dist/es' : 'dist',
+      emptyOutDir: true,
+      minify: true,
+      sourcemap: es,
+      reportCompressedSize: false,
+      lib: es
+        ? { entry: { index: 'widget/index.ts', define: 'widget/define.ts' }, formats: ['es'] }
+        : { entry: 'widget/define.ts', formats: ['es'], fileName: () => 'bank-connect.js' },
+      rolldownOptions: {
+        external: es ? [/^lit($|\/)/, /^@lit\//, /^oauth4webapi$/] : [],
+        // Library mode keeps whitespace in ES output by default; the budgets are for minified code.
+        output: { minify: true },
+      },
+    },
+  };
+});

@@ -1,0 +1,585 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import type { AspspSummary, BankScope, FlowMode } from '../backend-for-frontend/api-types.js';
+import { AuthorizationController } from './authorization/authorization-controller.js';
+import { currentPageUrl, preferRedirect, readReturnedFlow } from './authorization/redirect.js';
+import { BankPicker, rememberLastUsedAspsp } from './bank-picker.js';
+import { BffClient, parseBffUrl } from './bff-client.js';
+import { BankConnectError, toBankConnectError } from './errors.js';
+import {
+  emit,
+  type CancelReason,
+  type FlowStep,
+  type StepName,
+  type SuccessDetail,
+} from './events.js';
+import type { MessageKey } from './locales/fr.js';
+import { resolveLang, translate } from './locales/translate.js';
+import { bankConnectStyles } from './styles.js';
+
+/** The views of the element, one per step of the customer's journey. */
+export type BankConnectView =
+  | 'loading'
+  | 'choose'
+  | 'confirm'
+  | 'waiting'
+  | 'popup-blocked'
+  | 'redirecting'
+  | 'completing'
+  | 'connected'
+  | 'cancelled'
+  | 'error';
+
+const KNOWN_SCOPES: readonly BankScope[] = ['aisp', 'cbpii', 'extended_transaction_history'];
+
+const SCOPE_MESSAGES: Record<BankScope, MessageKey> = {
+  aisp: 'scopeAisp',
+  cbpii: 'scopeCbpii',
+  extended_transaction_history: 'scopeExtendedHistory',
+};
+
+const CONFIG_ERRORS = new Set(['BFF_MISSING', 'BFF_INVALID', 'UNKNOWN_ASPSP']);
+
+/**
+ * Open-banking consent for French STET PSD2 banks. The customer picks a bank, signs in there
+ * (OAuth 2.0 authorization code with PKCE, through the backend-for-frontend), and the page gets
+ * an opaque session handle; no bank token ever reaches the browser.
+ *
+ * Attributes: `bff` (required), `mode`, `scopes`, `lang`, `aspsp`, `session`, `return-to`; see
+ * each property.
+ *
+ * @tagname bank-connect
+ * @summary Connect a bank account through the bank-connect backend-for-frontend.
+ *
+ * @event bank-connect-success - `{ sessionHandle, aspsp, expiresAt }`: the bank is connected.
+ * @event bank-connect-cancel - `{ reason, step }`: the customer closed the bank window
+ *   (`popup_closed`), refused at the bank (`bank_denied`) or pressed cancel (`user`).
+ * @event bank-connect-error - `{ code, message, retryable, step }`: a stable upper-case `code`
+ *   such as `BFF_MISSING`, `POPUP_BLOCKED`, `STATE_MISMATCH` or a BFF code upper-cased.
+ * @event bank-connect-step - `{ step, aspsp? }`: analytics milestones (`open`, `search`,
+ *   `select_bank`, `confirm`, `open_bank_window`, `bank_window_closed`, `bank_window_reopened`,
+ *   `popup_blocked`, `handoff`, `resume`, `reconnect`, `session_active`, `complete`).
+ *
+ * @csspart base - The frame around every view.
+ * @csspart heading - The title of each view.
+ * @csspart label - The search field's label.
+ * @csspart search-input - The bank search field (the combobox).
+ * @csspart listbox - The list of banks.
+ * @csspart option - One bank in the list; the active one also has `option-active`.
+ * @csspart option-active - The bank the keyboard is on.
+ * @csspart logo - A bank's logo.
+ * @csspart tag - The "last used" mark.
+ * @csspart hint - Result counts and hints under the list.
+ * @csspart consent - The consent text of the confirm view.
+ * @csspart actions - The row of buttons.
+ * @csspart button - Every button.
+ * @csspart primary-button - The main button of a view.
+ * @csspart status - The visually hidden live region.
+ *
+ * @cssproperty --bank-connect-font-family - Font of the whole element.
+ * @cssproperty --bank-connect-font-size - Base font size.
+ * @cssproperty --bank-connect-background - Background of the frame.
+ * @cssproperty --bank-connect-foreground - Text colour.
+ * @cssproperty --bank-connect-muted - Secondary text colour.
+ * @cssproperty --bank-connect-border - Border colour.
+ * @cssproperty --bank-connect-accent - Primary button and focus colour.
+ * @cssproperty --bank-connect-accent-foreground - Text on the accent colour.
+ * @cssproperty --bank-connect-danger - Error title colour.
+ * @cssproperty --bank-connect-success - Connected title colour.
+ * @cssproperty --bank-connect-option-active - Background of the active bank.
+ * @cssproperty --bank-connect-radius - Corner radius.
+ * @cssproperty --bank-connect-spacing - Inner spacing.
+ * @cssproperty --bank-connect-list-height - Maximum height of the bank list.
+ * @cssproperty --bank-connect-focus-ring - Box shadow of focused controls.
+ * @cssproperty --bank-connect-transition - Transition timing; `0s` under reduced motion.
+ */
+export class BankConnect extends LitElement {
+  static override styles = bankConnectStyles;
+
+  #authorization = new AuthorizationController(this, {
+    onStep: (step) => this.#step(step),
+    onWaiting: (mode) => this.#show(mode === 'popup' ? 'waiting' : 'redirecting', true),
+    onPopupBlocked: () => {
+      this.#show('popup-blocked', true);
+      emit(this, 'bank-connect-error', {
+        code: 'POPUP_BLOCKED',
+        message: 'the browser blocked the bank window',
+        retryable: true,
+        step: 'confirm',
+      });
+    },
+    onCompleting: () => this.#show('completing', false),
+    onConnected: (session) => this.#handleConnected(session),
+    onCancelled: (reason) => this.#handleCancelled(reason),
+    onFailed: (error) => this.#fail(error),
+  });
+
+  #picker = new BankPicker(this, {
+    t: (key, params) => this.#t(key, params),
+    onSelect: (aspsp) => this.#handleSelect(aspsp),
+    onSearch: () => this.#step('search'),
+  });
+
+  /** The current view. */
+  @state() private view: BankConnectView = 'loading';
+  @state() private directory: AspspSummary[] = [];
+  @state() private selected: AspspSummary | undefined;
+  @state() private selectedId: string | undefined;
+  @state() private error: BankConnectError | undefined;
+  @state() private cancelReason: CancelReason = 'user';
+  @state() private reconnecting = false;
+  @state() private announcement = '';
+
+  /** Base URL of the backend-for-frontend, e.g. `https://bff.example.com/`. Required. */
+  @property({ attribute: 'bff' }) bff = '';
+
+  /**
+   * `popup`, `redirect` or `auto` (default): a popup on desktop, a full-page redirect in in-app
+   * browsers and on small screens.
+   */
+  @property({ attribute: 'mode' }) mode: 'popup' | 'redirect' | 'auto' = 'auto';
+
+  /** Space-separated STET scopes to ask for: `aisp` (default), `cbpii`, `extended_transaction_history`. */
+  @property({ attribute: 'scopes' }) scopes = 'aisp';
+
+  /** Language of the element: `fr` (default) or `en`. */
+  @property({ attribute: 'lang' }) override lang = 'fr';
+
+  /** Id of a bank to preselect: the list is skipped and the consent shown for that bank. */
+  @property({ attribute: 'aspsp' }) aspsp = '';
+
+  /**
+   * An existing session handle. If the BFF says it needs re-authentication, the element skips
+   * the bank choice and renews the consent with the same bank; the handle stays the same.
+   */
+  @property({ attribute: 'session' }) session = '';
+
+  /** Redirect mode: where the bank's answer comes back. Defaults to this page without fragment. */
+  @property({ attribute: 'return-to' }) returnTo = '';
+
+  #client: BffClient | undefined;
+  #initialised = false;
+  #moveFocus = false;
+  #generation = 0;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#generation += 1;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.#initialised) void this.#initialise();
+  }
+
+  protected override firstUpdated(): void {
+    this.#initialised = true;
+    void this.#initialise();
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    // An old value of undefined means the first update, which firstUpdated already handles.
+    const reconfigured = ['bff', 'session', 'aspsp'].some(
+      (name) => changed.has(name) && changed.get(name) !== undefined,
+    );
+    if (this.#initialised && reconfigured) void this.#initialise();
+    if (changed.has('view') && this.#moveFocus) {
+      this.#moveFocus = false;
+      this.#focusView();
+    }
+  }
+
+  /** Starts again from the beginning: reloads the directory and the session, if any. */
+  async restart(): Promise<void> {
+    await this.#initialise();
+  }
+
+  /** The current view, for tests and for pages that adapt their layout around the element. */
+  get currentView(): BankConnectView {
+    return this.view;
+  }
+
+  #t(key: MessageKey, params?: Record<string, string | number>): string {
+    return translate(resolveLang(this.lang), key, params);
+  }
+
+  #step(step: StepName): void {
+    const aspsp = this.selected?.id ?? this.selectedId;
+    emit(this, 'bank-connect-step', aspsp ? { step, aspsp } : { step });
+  }
+
+  #show(view: BankConnectView, moveFocus: boolean): void {
+    this.view = view;
+    this.#moveFocus = moveFocus;
+    this.announcement = this.#announce(view);
+  }
+
+  #announce(view: BankConnectView): string {
+    const bank = this.#bankName();
+    switch (view) {
+      case 'loading':
+        return this.#t('loading');
+      case 'choose':
+        return this.#t('title');
+      case 'confirm':
+        return this.#t('confirmTitle', { site: this.#siteName() });
+      case 'waiting':
+        return this.#t('waitingTitle', { bank });
+      case 'popup-blocked':
+        return this.#t('popupBlockedTitle');
+      case 'redirecting':
+        return this.#t('redirecting', { bank });
+      case 'completing':
+        return this.#t('completing');
+      case 'connected':
+        return this.#t('connectedBody', { bank });
+      case 'cancelled':
+        return this.#t('cancelledTitle');
+      case 'error':
+        return this.#t('errorTitle');
+    }
+  }
+
+  #focusView(): void {
+    const root = this.shadowRoot;
+    if (!root) return;
+    if (this.view === 'choose') {
+      this.#picker.focus();
+      return;
+    }
+    root.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+  }
+
+  async #initialise(): Promise<void> {
+    const generation = ++this.#generation;
+    // Called from update hooks: let the current update finish before changing state again.
+    await Promise.resolve();
+    if (generation !== this.#generation) return;
+    this.error = undefined;
+    this.reconnecting = false;
+    if (this.view !== 'loading') this.#show('loading', false);
+    try {
+      this.#client = new BffClient(parseBffUrl(this.bff));
+    } catch (error) {
+      this.#fail(toBankConnectError(error), 'choose');
+      return;
+    }
+    const client = this.#client;
+    const returned = readReturnedFlow(globalThis.location?.hash ?? '');
+    const directory = client.listAspsps().then(
+      (result) => result.aspsps,
+      (error: unknown) => {
+        throw toBankConnectError(error);
+      },
+    );
+    if (returned) {
+      directory.then((aspsps) => this.#setDirectory(aspsps)).catch(() => undefined);
+      const taken = await this.#authorization.resume(client, returned, this.session || undefined);
+      if (taken) return;
+    }
+    try {
+      if (this.session) {
+        const info = await client.getSession(this.session).catch((error: unknown) => {
+          const failure = toBankConnectError(error);
+          if (failure.code === 'SESSION_REQUIRED') return undefined;
+          throw failure;
+        });
+        if (generation !== this.#generation) return;
+        if (info) {
+          this.selectedId = info.aspsp;
+          this.#setDirectory(await directory.catch(() => []));
+          if (generation !== this.#generation) return;
+          this.selected = this.directory.find((aspsp) => aspsp.id === info.aspsp);
+          if (info.status === 'active') {
+            this.#show('connected', false);
+            this.#step('session_active');
+          } else {
+            this.reconnecting = true;
+            this.#show('confirm', false);
+            this.#step('reconnect');
+          }
+          return;
+        }
+      }
+      this.#setDirectory(await directory);
+      if (generation !== this.#generation) return;
+      if (this.aspsp) {
+        const preselected = this.directory.find((aspsp) => aspsp.id === this.aspsp);
+        if (!preselected) {
+          throw new BankConnectError(
+            'UNKNOWN_ASPSP',
+            `the aspsp attribute "${this.aspsp}" is not in the directory`,
+          );
+        }
+        this.#handleSelect(preselected, false);
+        return;
+      }
+      this.#show('choose', false);
+      this.#step('open');
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      this.#fail(toBankConnectError(error), this.session ? 'session' : 'choose');
+    }
+  }
+
+  #setDirectory(aspsps: AspspSummary[]): void {
+    this.directory = aspsps;
+    this.#picker.setDirectory(aspsps);
+  }
+
+  #fail(error: BankConnectError, step: FlowStep = this.#flowStep()): void {
+    this.error = error;
+    this.#show('error', true);
+    emit(this, 'bank-connect-error', {
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      step,
+    });
+  }
+
+  #flowStep(): FlowStep {
+    switch (this.view) {
+      case 'choose':
+      case 'loading':
+        return 'choose';
+      case 'confirm':
+      case 'popup-blocked':
+        return 'confirm';
+      case 'completing':
+        return 'completing';
+      default:
+        return 'waiting';
+    }
+  }
+
+  #bankName(): string {
+    return this.selected?.name ?? this.selectedId ?? '';
+  }
+
+  #siteName(): string {
+    return globalThis.location?.hostname ?? '';
+  }
+
+  #resolveMode(): FlowMode {
+    if (this.mode === 'popup' || this.mode === 'redirect') return this.mode;
+    return preferRedirect() ? 'redirect' : 'popup';
+  }
+
+  #requestedScopes(): BankScope[] {
+    const scopes = this.scopes
+      .split(/\s+/)
+      .filter((scope): scope is BankScope => (KNOWN_SCOPES as string[]).includes(scope));
+    return scopes.length > 0 ? [...new Set(scopes)] : ['aisp'];
+  }
+
+  #handleSelect(aspsp: AspspSummary, moveFocus = true): void {
+    this.selected = aspsp;
+    this.selectedId = aspsp.id;
+    this.#step('select_bank');
+    this.#show('confirm', moveFocus);
+  }
+
+  /** Runs synchronously in the click: the popup must open before any await. */
+  #handleContinue(mode: FlowMode = this.#resolveMode()): void {
+    const aspsp = this.selected?.id ?? this.selectedId;
+    if (!this.#client || !aspsp) return;
+    this.#step('confirm');
+    this.#authorization.start({
+      client: this.#client,
+      aspsp,
+      scopes: this.#requestedScopes(),
+      mode,
+      returnTo: this.returnTo || currentPageUrl(),
+      sessionHandle: this.reconnecting ? this.session : undefined,
+    });
+  }
+
+  #handleConnected(session: SuccessDetail): void {
+    rememberLastUsedAspsp(session.aspsp);
+    this.selectedId = session.aspsp;
+    this.selected = this.directory.find((aspsp) => aspsp.id === session.aspsp) ?? this.selected;
+    this.#show('connected', true);
+    emit(this, 'bank-connect-success', {
+      sessionHandle: session.sessionHandle,
+      aspsp: session.aspsp,
+      expiresAt: session.expiresAt,
+    });
+  }
+
+  #handleCancelled(reason: CancelReason): void {
+    const step = this.#flowStep();
+    this.cancelReason = reason;
+    this.#show('cancelled', true);
+    emit(this, 'bank-connect-cancel', { reason, step });
+  }
+
+  #handleChangeBank(): void {
+    this.selected = undefined;
+    this.selectedId = undefined;
+    this.reconnecting = false;
+    this.#picker.reset();
+    if (this.directory.length === 0) {
+      void this.#initialise();
+      return;
+    }
+    this.#show('choose', true);
+  }
+
+  #handleRetry(): void {
+    if (this.selected || this.selectedId) {
+      this.#show('confirm', true);
+    } else {
+      void this.#initialise();
+    }
+  }
+
+  override render(): TemplateResult {
+    // The host's own `lang` is this property, not the attribute screen readers follow.
+    const lang = resolveLang(this.lang);
+    return html`
+      <div class="base ${this.view}" part="base" lang=${lang}>${this.#renderView()}</div>
+      <div class="visually-hidden" part="status" role="status" aria-live="polite" lang=${lang}>
+        ${this.announcement}
+      </div>
+    `;
+  }
+
+  #renderView(): TemplateResult {
+    switch (this.view) {
+      case 'loading':
+        return this.#renderHeading(this.#t('loading'));
+      case 'choose':
+        return html`${this.#renderHeading(this.#t('title'))}${this.#picker.render()}`;
+      case 'confirm':
+        return this.#renderConfirm();
+      case 'waiting':
+        return this.#renderWaiting();
+      case 'popup-blocked':
+        return this.#renderPopupBlocked();
+      case 'redirecting':
+        return this.#renderHeading(this.#t('redirecting', { bank: this.#bankName() }));
+      case 'completing':
+        return this.#renderHeading(this.#t('completing'));
+      case 'connected':
+        return html`${this.#renderHeading(this.#t('connectedTitle'))}
+          <p>${this.#t('connectedBody', { bank: this.#bankName() })}</p>`;
+      case 'cancelled':
+        return this.#renderCancelled();
+      case 'error':
+        return this.#renderError();
+    }
+  }
+
+  #renderHeading(text: string): TemplateResult {
+    return html`<h2 part="heading" tabindex="-1" data-autofocus>${text}</h2>`;
+  }
+
+  #renderButton(label: string, onClick: () => void, primary = false): TemplateResult {
+    return html`<button
+      type="button"
+      part=${primary ? 'button primary-button' : 'button'}
+      class=${primary ? 'primary' : ''}
+      @click=${onClick}
+    >
+      ${label}
+    </button>`;
+  }
+
+  #renderConfirm(): TemplateResult {
+    const site = this.#siteName();
+    const bank = this.#bankName();
+    return html`
+      ${this.#renderHeading(this.#t('confirmTitle', { site }))}
+      <div part="consent">
+        ${this.reconnecting ? html`<p>${this.#t('reconnectIntro', { bank })}</p>` : nothing}
+        <p>${this.#t('confirmIntro', { site, bank })}</p>
+        <ul class="scopes">
+          ${this.#requestedScopes().map((scope) => html`<li>${this.#t(SCOPE_MESSAGES[scope])}</li>`)}
+        </ul>
+        <p>${this.#t('confirmDuration')}</p>
+        <p>${this.#t('confirmBank', { site })}</p>
+      </div>
+      <div class="actions" part="actions">
+        ${this.#renderButton(this.#t('continueToBank', { bank }), () => this.#handleContinue(), true)}
+        ${this.reconnecting ? nothing : this.#renderButton(this.#t('changeBank'), () => this.#handleChangeBank())}
+      </div>
+    `;
+  }
+
+  #renderWaiting(): TemplateResult {
+    return html`
+      ${this.#renderHeading(this.#t('waitingTitle', { bank: this.#bankName() }))}
+      <p>${this.#t('waitingHint')}</p>
+      <div class="actions" part="actions">
+        ${this.#renderButton(this.#t('reopenWindow'), () => this.#authorization.reopen(), true)}
+        ${this.#renderButton(this.#t('cancel'), () => this.#authorization.cancel())}
+      </div>
+    `;
+  }
+
+  #renderPopupBlocked(): TemplateResult {
+    return html`
+      ${this.#renderHeading(this.#t('popupBlockedTitle'))}
+      <p>${this.#t('popupBlockedHint')}</p>
+      <div class="actions" part="actions">
+        ${this.#renderButton(this.#t('continueHere'), () => this.#handleContinue('redirect'), true)}
+        ${this.#renderButton(this.#t('tryPopupAgain'), () => this.#handleContinue('popup'))}
+      </div>
+    `;
+  }
+
+  #renderCancelled(): TemplateResult {
+    const reasons: Record<CancelReason, MessageKey> = {
+      user: 'cancelledUser',
+      popup_closed: 'cancelledPopupClosed',
+      bank_denied: 'cancelledBankDenied',
+    };
+    return html`
+      ${this.#renderHeading(this.#t('cancelledTitle'))}
+      <p>${this.#t(reasons[this.cancelReason])}</p>
+      <div class="actions" part="actions">
+        ${this.#renderButton(this.#t('retry'), () => this.#handleRetry(), true)}
+        ${this.reconnecting ? nothing : this.#renderButton(this.#t('changeBank'), () => this.#handleChangeBank())}
+      </div>
+    `;
+  }
+
+  #renderError(): TemplateResult {
+    const error = this.error;
+    const code = error?.code ?? 'BANK_ERROR';
+    const retryable = error?.retryable ?? false;
+    return html`
+      ${this.#renderHeading(this.#t('errorTitle'))}
+      <p>${this.#t(this.#errorMessage(code), { code })}</p>
+      <div class="actions" part="actions">
+        ${
+          CONFIG_ERRORS.has(code)
+            ? nothing
+            : retryable
+              ? this.#renderButton(this.#t('retry'), () => this.#handleRetry(), true)
+              : this.#renderButton(this.#t('startOver'), () => this.#handleChangeBank(), true)
+        }
+      </div>
+    `;
+  }
+
+  #errorMessage(code: string): MessageKey {
+    if (
+      CONFIG_ERRORS.has(code) ||
+      code === 'ORIGIN_NOT_ALLOWED' ||
+      code === 'CSRF_HEADER_MISSING'
+    ) {
+      return 'errorConfig';
+    }
+    if (code === 'BFF_UNREACHABLE') return 'errorUnreachable';
+    if (code.startsWith('BANK_')) return 'errorBank';
+    if (code === 'FLOW_EXPIRED' || code === 'FLOW_NOT_FOUND' || code === 'FLOW_ALREADY_USED') {
+      return 'errorExpired';
+    }
+    if (['STATE_MISMATCH', 'ISSUER_MISMATCH', 'INVALID_CALLBACK', 'PKCE_MISMATCH'].includes(code)) {
+      return 'errorSecurity';
+    }
+    return 'errorGeneric';
+  }
+}

@@ -1,0 +1,131 @@
+import type {
+  ApiError,
+  AspspDirectory,
+  CompleteFlowRequest,
+  ConnectedSession,
+  CreateFlowRequest,
+  CreateFlowResponse,
+  ErrorCode,
+  SessionInfo,
+} from '../backend-for-frontend/api-types.js';
+import { BankConnectError, type BankConnectErrorCode } from './errors.js';
+
+/**
+ * Parses the `bff` attribute once: an absolute http(s) URL, without query or fragment. A bad
+ * value is a configuration error, raised before any request.
+ */
+export function parseBffUrl(value: string | undefined | null): URL {
+  if (value === undefined || value === null || value.trim() === '') {
+    throw new BankConnectError('BFF_MISSING', 'the bff attribute is required');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (cause) {
+    throw new BankConnectError('BFF_INVALID', 'the bff attribute must be an absolute url', {
+      cause,
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new BankConnectError('BFF_INVALID', 'the bff attribute must be an http(s) url');
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new BankConnectError(
+      'BFF_INVALID',
+      'the bff attribute must not carry a query, fragment or credentials',
+    );
+  }
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/**
+ * Typed calls to the backend-for-frontend. Every request carries the static `X-Bank-Connect`
+ * header (the BFF's CSRF defence, RFC 10017 BFF section) and never sends cookies.
+ */
+export class BffClient {
+  /** The BFF's origin: the only origin a popup callback is accepted from. */
+  readonly origin: string;
+  #base: URL;
+
+  constructor(base: URL) {
+    this.#base = base;
+    this.origin = base.origin;
+  }
+
+  /** `GET /v1/aspsps`: the bank directory. */
+  listAspsps(signal?: AbortSignal): Promise<AspspDirectory> {
+    return this.#request<AspspDirectory>('GET', 'v1/aspsps', { signal });
+  }
+
+  /** `GET /v1/session`: what the BFF knows of a session handle. */
+  getSession(sessionHandle: string): Promise<SessionInfo> {
+    return this.#request<SessionInfo>('GET', 'v1/session', { sessionHandle });
+  }
+
+  /** `POST /v1/flows`: registers state and PKCE challenge, answers the bank's authorize URL. */
+  createFlow(body: CreateFlowRequest, sessionHandle?: string): Promise<CreateFlowResponse> {
+    return this.#request<CreateFlowResponse>('POST', 'v1/flows', { body, sessionHandle });
+  }
+
+  /** `POST /v1/flows/{id}/complete`: hands the code and verifier over; idempotent per verifier. */
+  completeFlow(
+    flowId: string,
+    body: CompleteFlowRequest,
+    sessionHandle?: string,
+  ): Promise<ConnectedSession> {
+    const path = `v1/flows/${encodeURIComponent(flowId)}/complete`;
+    return this.#request<ConnectedSession>('POST', path, { body, sessionHandle });
+  }
+
+  async #request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    options: {
+      body?: unknown;
+      sessionHandle?: string | undefined;
+      signal?: AbortSignal | undefined;
+    },
+  ): Promise<T> {
+    const headers: Record<string, string> = { 'X-Bank-Connect': '1', Accept: 'application/json' };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.sessionHandle) headers.Authorization = `Bearer ${options.sessionHandle}`;
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.#base), {
+        method,
+        headers,
+        body: options.body === undefined ? null : JSON.stringify(options.body),
+        credentials: 'omit',
+        cache: method === 'GET' ? 'no-cache' : 'no-store',
+        signal: options.signal ?? null,
+      });
+    } catch (cause) {
+      if (options.signal?.aborted) throw cause;
+      throw new BankConnectError('BFF_UNREACHABLE', `the bff did not answer ${method} /${path}`, {
+        cause,
+      });
+    }
+    const payload: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) throw toApiError(response.status, payload);
+    if (typeof payload !== 'object' || payload === null) {
+      throw new BankConnectError('BFF_BAD_RESPONSE', `the bff answered ${path} without json`);
+    }
+    return payload as T;
+  }
+}
+
+function toApiError(status: number, payload: unknown): BankConnectError {
+  const body = payload as Partial<ApiError> | undefined;
+  if (typeof body?.error === 'string') {
+    const code = body.error.toUpperCase() as Uppercase<ErrorCode> & BankConnectErrorCode;
+    const message = typeof body.message === 'string' ? body.message : `bff error ${status}`;
+    return new BankConnectError(code, message, {
+      cause: { status, requestId: body.requestId },
+      ...(typeof body.retryAfter === 'number' ? { retryAfter: body.retryAfter } : {}),
+    });
+  }
+  return new BankConnectError('BFF_BAD_RESPONSE', `the bff answered status ${status}`, {
+    cause: { status },
+  });
+}

@@ -1,0 +1,83 @@
+import type { ErrorCode as BffErrorCode } from '../backend-for-frontend/api-types.js';
+
+/** Codes the widget raises itself, before or after talking to the BFF. */
+export type WidgetErrorCode =
+  | 'BFF_MISSING'
+  | 'BFF_INVALID'
+  | 'BFF_UNREACHABLE'
+  | 'BFF_BAD_RESPONSE'
+  | 'UNKNOWN_ASPSP'
+  | 'POPUP_BLOCKED'
+  | 'STATE_MISMATCH'
+  | 'ISSUER_MISMATCH'
+  | 'INVALID_CALLBACK'
+  | 'FLOW_EXPIRED'
+  | 'BANK_ERROR'
+  | 'REAUTH_REQUIRED';
+
+/** Every stable code a `bank-connect-error` event may carry: the widget's, and the BFF's upper-cased. */
+export type BankConnectErrorCode = WidgetErrorCode | Uppercase<BffErrorCode>;
+
+/** Codes after which trying again (same bank, new flow) may well succeed. */
+const RETRYABLE = new Set<BankConnectErrorCode>([
+  'BFF_UNREACHABLE',
+  'POPUP_BLOCKED',
+  'STATE_MISMATCH',
+  'ISSUER_MISMATCH',
+  'INVALID_CALLBACK',
+  'FLOW_EXPIRED',
+  'FLOW_NOT_FOUND',
+  'FLOW_ALREADY_USED',
+  'BANK_ERROR',
+  'BANK_UNAVAILABLE',
+  'BANK_TIMEOUT',
+  'BANK_RATE_LIMITED',
+  'RATE_LIMITED',
+  'AUTHORIZATION_FAILED',
+  'PKCE_MISMATCH',
+  'REAUTH_REQUIRED',
+  'SESSION_STORE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+]);
+
+/**
+ * The one error class of the widget. Callers test `code`, never the message or `instanceof`:
+ * two copies of the script on a page have two classes but the same codes.
+ */
+export class BankConnectError extends Error {
+  /** Stable, upper-case code. */
+  readonly code: BankConnectErrorCode;
+  /** Whether a new attempt may succeed; drives the retry button. */
+  readonly retryable: boolean;
+  /** For rate limits: seconds the BFF asked to wait. */
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    code: BankConnectErrorCode,
+    message: string,
+    options: { cause?: unknown; retryAfter?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'BankConnectError';
+    this.code = code;
+    this.retryable = RETRYABLE.has(code);
+    this.retryAfter = options.retryAfter;
+  }
+}
+
+/** Wraps anything thrown into a `BankConnectError`, keeping the original as `cause`. */
+export function toBankConnectError(error: unknown): BankConnectError {
+  if (error instanceof BankConnectError) return error;
+  if (isCoded(error)) return error as BankConnectError;
+  return new BankConnectError('BANK_ERROR', 'unexpected failure during the bank connection', {
+    cause: error,
+  });
+}
+
+function isCoded(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'BankConnectError' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
+}
