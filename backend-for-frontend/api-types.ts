@@ -22,9 +22,11 @@ export interface AspspSummary {
   country: string;
   /** Absolute URL of a square logo (SVG or PNG). */
   logoUrl: string;
-  /** Brand colour, for a accent in the picker. */
+  /** Brand colour, for an accent in the picker. */
   colour?: string;
   scopes: BankScope[];
+  /** How long a consent lasts at this bank, in days, when the registry says. */
+  consentDays?: number;
 }
 
 export interface AspspDirectory {

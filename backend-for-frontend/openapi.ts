@@ -99,6 +99,7 @@ export const OPENAPI = {
           logoUrl: { type: 'string', format: 'uri' },
           colour: { type: 'string' },
           scopes: { type: 'array', items: scope },
+          consentDays: { type: 'integer', minimum: 1 },
         },
       },
       CreateFlowRequest: {

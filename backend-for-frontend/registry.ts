@@ -64,6 +64,8 @@ export const aspspSchema = z
     /** PEM file of the CA that signs the bank's TLS certificate; the system CAs when absent. */
     caFile: z.string().min(1).optional(),
     scopes: z.array(scopeSchema).min(1),
+    /** How long a consent lasts at this bank, in days, as its consent page tells the customer. */
+    consentDays: z.number().int().positive().max(730).optional(),
     profile: bankProfileSchema,
   })
   .strict();
@@ -127,6 +129,7 @@ interface SandboxBank {
   scopes: string[];
   profile: {
     stetVersion: string;
+    accessTokenLifetimeSeconds: number;
     signature: BankProfile['signature'];
     maxDateWindowDays: number | null;
     refreshToken: BankProfile['refreshToken'];
@@ -155,6 +158,9 @@ export function buildRegistryFromSandbox(
       apiBaseUrl: bank.apiBaseUrl,
       caFile,
       scopes: bank.scopes as z.infer<typeof scopeSchema>[],
+      consentDays:
+        bank.profile.refreshToken?.lifetimeDays ??
+        Math.round(bank.profile.accessTokenLifetimeSeconds / 86_400),
       profile: {
         signature: bank.profile.signature,
         amountFormat: bank.profile.stetVersion.startsWith('1.4.0') ? 'string' : 'number',

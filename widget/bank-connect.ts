@@ -45,8 +45,8 @@ const CONFIG_ERRORS = new Set(['BFF_MISSING', 'BFF_INVALID', 'UNKNOWN_ASPSP']);
  * (OAuth 2.0 authorization code with PKCE, through the backend-for-frontend), and the page gets
  * an opaque session handle; no bank token ever reaches the browser.
  *
- * Attributes: `bff` (required), `mode`, `scopes`, `lang`, `aspsp`, `session`, `return-to`; see
- * each property.
+ * Attributes: `bff` (required), `mode`, `scopes`, `lang`, `aspsp`, `session`, `return-to`,
+ * `partner`; see each property.
  *
  * @tagname bank-connect
  * @summary Connect a bank account through the bank-connect backend-for-frontend.
@@ -156,6 +156,12 @@ export class BankConnect extends LitElement {
 
   /** Redirect mode: where the bank's answer comes back. Defaults to this page without fragment. */
   @property({ attribute: 'return-to' }) returnTo = '';
+
+  /**
+   * Who the customer shares data with, as the consent text names it (e.g. `Fourmi`). Defaults
+   * to the page's host name.
+   */
+  @property({ attribute: 'partner' }) partner = '';
 
   #client: BffClient | undefined;
   #initialised = false;
@@ -358,7 +364,7 @@ export class BankConnect extends LitElement {
   }
 
   #siteName(): string {
-    return globalThis.location?.hostname ?? '';
+    return this.partner || (globalThis.location?.hostname ?? '');
   }
 
   #resolveMode(): FlowMode {
@@ -497,7 +503,13 @@ export class BankConnect extends LitElement {
         <ul class="scopes">
           ${this.#requestedScopes().map((scope) => html`<li>${this.#t(SCOPE_MESSAGES[scope])}</li>`)}
         </ul>
-        <p>${this.#t('confirmDuration')}</p>
+        <p>
+          ${
+            this.selected?.consentDays
+              ? this.#t('confirmDuration', { days: this.selected.consentDays })
+              : this.#t('confirmDurationUnknown')
+          }
+        </p>
         <p>${this.#t('confirmBank', { site })}</p>
       </div>
       <div class="actions" part="actions">

@@ -16,6 +16,7 @@ export function createAspspsRouter(context: BffContext): Router {
         logoUrl: aspsp.logoUrl,
         ...(aspsp.colour ? { colour: aspsp.colour } : {}),
         scopes: aspsp.scopes,
+        ...(aspsp.consentDays ? { consentDays: aspsp.consentDays } : {}),
       }))
       .sort((a, b) => a.name.localeCompare(b.name, 'fr')),
   };

@@ -13,7 +13,9 @@ export const fr = {
   scopeAisp: 'vos comptes, leurs soldes et leurs opérations',
   scopeCbpii: 'la confirmation de la disponibilité des fonds',
   scopeExtendedHistory: 'l’historique de vos opérations au-delà de 90 jours',
-  confirmDuration: 'Pour 180 jours au plus. Vous pouvez retirer ce consentement à tout moment.',
+  confirmDuration: 'Pour {days} jours. Vous pouvez retirer ce consentement à tout moment.',
+  confirmDurationUnknown:
+    'Pour 180 jours au plus. Vous pouvez retirer ce consentement à tout moment.',
   confirmBank:
     'Vous vous identifierez sur le site de votre banque ; {site} ne voit jamais vos identifiants.',
   reconnectIntro: 'Votre accès à {bank} a expiré : identifiez-vous à nouveau pour le renouveler.',
