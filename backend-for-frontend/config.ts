@@ -31,7 +31,7 @@ export const SETTINGS = {
   registryFile: ['BFF_REGISTRY', 'JSON file of the banks (the bank registry)'],
   sessionStore: [
     'BFF_SESSION_STORE',
-    'where sessions live: sqlite:<file> (default sqlite:.data/sessions.sqlite)',
+    'where sessions live: sqlite:<file> (one instance; default sqlite:.data/sessions.sqlite) or redis://…, rediss://… (several instances)',
   ],
   sealingKeys: [
     'BFF_SEALING_KEYS',
@@ -90,7 +90,7 @@ const settingsSchema = z.object({
   registryFile: z.string().min(1),
   sessionStore: z
     .string()
-    .regex(/^sqlite:.+$/, 'must be sqlite:<file>')
+    .regex(/^(?:sqlite:.+|rediss?:\/\/.+)$/, 'must be sqlite:<file>, redis://… or rediss://…')
     .default('sqlite:.data/sessions.sqlite'),
   sealingKeys: z
     .union([

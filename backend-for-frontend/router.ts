@@ -17,6 +17,8 @@ import { createDataRouter } from './routes/data.js';
 import { createCallbackRouter, createFlowsRouter } from './routes/flows.js';
 import { createMetaRouter } from './routes/meta.js';
 import { createSessionRouter } from './routes/session.js';
+import { RedisSessionStore } from './sessions/redis-store.js';
+import { DEFAULT_LEASE_MS } from './sessions/refresh-lock.js';
 import { TokenSealer } from './sessions/sealing.js';
 import { SessionService } from './sessions/session-service.js';
 import { SqliteSessionStore } from './sessions/sqlite-store.js';
@@ -40,9 +42,27 @@ export type BankConnectRouter = Router & {
 
 const PURGE_INTERVAL_MS = 10 * 60_000;
 
-/** Opens the session store a `BFF_SESSION_STORE` URL names. */
-export function openSessionStore(url: string): SessionStore {
+export interface OpenSessionStoreOptions {
+  logger?: Logger;
+  /** The bank timeout: how long a refresh may wait for another instance's refresh to finish. */
+  bankTimeoutMs?: number;
+}
+
+/**
+ * Opens the session store a `BFF_SESSION_STORE` URL names: `sqlite:<file>` (one instance), or
+ * `redis://…` / `rediss://…` (TLS) for several instances sharing sessions and the refresh lock.
+ * Redis connects in the background, so this stays synchronous; calls made before the connection
+ * is up wait for it briefly, then fail as `session_store_unavailable`.
+ */
+export function openSessionStore(url: string, options: OpenSessionStoreOptions = {}): SessionStore {
   if (url.startsWith('sqlite:')) return new SqliteSessionStore(url.slice('sqlite:'.length));
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    return new RedisSessionStore(url, {
+      ...(options.logger ? { logger: options.logger } : {}),
+      // A waiter outlasts the holder's bank call, or a crashed holder's lease.
+      lockWaitMs: Math.max(options.bankTimeoutMs ?? 10_000, DEFAULT_LEASE_MS) + 1_000,
+    });
+  }
   throw new BffError('internal_error', `unsupported session store ${url.split(':')[0] ?? ''}`);
 }
 
@@ -102,7 +122,9 @@ export function createBankConnectRouter(
       }),
     ]),
   );
-  const store = deps.store ?? openSessionStore(config.sessionStore);
+  const store =
+    deps.store ??
+    openSessionStore(config.sessionStore, { logger, bankTimeoutMs: config.bankTimeoutMs });
   const sealer = new TokenSealer(config.sealingKeys);
   const now = deps.now ?? Date.now;
   const sessions = new SessionService({ store, sealer, banks, logger, now });

@@ -7,6 +7,11 @@
  * refresh tokens treat a second use of the old one as theft and end the consent. The new refresh
  * token is written to the store before any request uses the new access token (RFC 6749 §6: the
  * old one must be discarded).
+ *
+ * Two layers keep it single-flight: a promise map merges the requests of this instance, and the
+ * store's refresh lock (refresh-lock.ts: a Redis lease when several instances share a Redis
+ * store) lets one instance at a time refresh. Whoever gets the lock re-reads the session first, so
+ * an instance that waited for another's refresh uses its result instead of refreshing again.
  */
 import type { Logger } from 'pino';
 import type { BankScope, SessionInfo } from '../api-types.js';
@@ -19,6 +24,7 @@ import {
   type TokenSet,
 } from '../stet/bank-client.js';
 import { createHandle, hashSecret } from './handles.js';
+import { InProcessRefreshLock, type RefreshLock } from './refresh-lock.js';
 import type { TokenSealer } from './sealing.js';
 import type { SessionRecord, SessionStore } from './store.js';
 
@@ -48,6 +54,7 @@ export class SessionService {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #refreshing = new Map<string, Promise<BankTokens>>();
+  readonly #lock: RefreshLock;
 
   constructor(deps: SessionServiceDeps) {
     this.#store = deps.store;
@@ -55,6 +62,7 @@ export class SessionService {
     this.#banks = deps.banks;
     this.#logger = deps.logger;
     this.#now = deps.now ?? Date.now;
+    this.#lock = deps.store.refreshLock ?? new InProcessRefreshLock();
   }
 
   #bank(aspsp: string): BankClient {
@@ -214,6 +222,17 @@ export class SessionService {
   }
 
   async #refreshNow(id: string, staleAccessToken: string): Promise<BankTokens> {
+    const release = await this.#lock.acquire(id);
+    try {
+      return await this.#refreshLocked(id, staleAccessToken);
+    } finally {
+      // Only now: the new refresh token is in the store before another instance may read it.
+      await release();
+    }
+  }
+
+  /** The refresh itself, under the session's lock; reads the session afresh. */
+  async #refreshLocked(id: string, staleAccessToken: string): Promise<BankTokens> {
     const record = await this.#store.getSession(id);
     if (!record) throw new BffError('session_required', 'the session no longer exists');
     this.#assertUsable(record);

@@ -7,6 +7,7 @@
  * BFF instances, can never both act on the same flow or overwrite each other's refresh.
  */
 import type { BankScope, FlowMode } from '../api-types.js';
+import type { RefreshLock } from './refresh-lock.js';
 
 /**
  * `pending` until the bank sends the customer back to `/v1/callback`, then `returned`; the code
@@ -59,6 +60,11 @@ export type SessionPatch = Partial<
 >;
 
 export interface SessionStore {
+  /**
+   * The lock that keeps refreshes of one session single-flight across every instance sharing this
+   * store; a store without one serves a single instance, which locks in process.
+   */
+  readonly refreshLock?: RefreshLock;
   insertFlow(flow: FlowRecord): Promise<void>;
   getFlow(id: string): Promise<FlowRecord | undefined>;
   findFlowByStateHash(stateHash: string): Promise<FlowRecord | undefined>;
@@ -84,3 +90,16 @@ export interface SessionStore {
 export const SESSION_RETENTION_AFTER_CONSENT_MS = 30 * 86_400_000;
 /** How long a finished or expired flow stays, to recognise replays. */
 export const FLOW_RETENTION_MS = 3_600_000;
+
+/**
+ * The store cannot serve the request now (unreachable, timed out, closed). Its `code` is what the
+ * error handler maps to 503 `session_store_unavailable`; retrying later can succeed.
+ */
+export class SessionStoreUnavailableError extends Error {
+  readonly code = 'SESSION_STORE_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SessionStoreUnavailableError';
+  }
+}

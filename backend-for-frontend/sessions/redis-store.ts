@@ -1,0 +1,349 @@
+/**
+ * The shared session store for several BFF instances: Redis through node-redis v5, chosen by a
+ * `redis://` or `rediss://` (TLS) `BFF_SESSION_STORE` URL.
+ *
+ * Each flow and session is a hash whose key expires with the record's retention (Redis `PEXPIREAT`
+ * does what `purgeExpired` does for SQLite); the state-hash index expires with its flow. Inserts
+ * and compare-and-set updates are Lua scripts, which Redis runs atomically (redis.io "Scripting
+ * with Lua"), so `transitionFlow` and `updateSession` keep SQLite's semantics exactly. Tokens
+ * arrive sealed by the session service: Redis never holds a token in clear.
+ *
+ * When Redis is unreachable every call fails within a bound with a `SESSION_STORE_UNAVAILABLE`
+ * error (the API answers 503 `session_store_unavailable`): the offline queue is disabled, commands
+ * time out, and the client reconnects in the background with a capped backoff.
+ */
+import { createClient, ErrorReply } from 'redis';
+import type { Logger } from 'pino';
+import type { BankScope } from '../api-types.js';
+import { DEFAULT_LEASE_MS, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
+import {
+  FLOW_RETENTION_MS,
+  SESSION_RETENTION_AFTER_CONSENT_MS,
+  SessionStoreUnavailableError,
+  type FlowRecord,
+  type FlowStatus,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStore,
+} from './store.js';
+
+export type RedisClient = ReturnType<typeof createClient>;
+
+export interface RedisSessionStoreOptions {
+  /** Prefix of every key, so that one Redis can serve several deployments. */
+  prefix?: string;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+  /** How long one command may take before the store is declared unavailable. */
+  commandTimeoutMs?: number;
+  /** How long a call waits for a (re)connection in progress before giving up. */
+  readyWaitMs?: number;
+  /** The refresh lock's lease: how long a crashed holder blocks its session's refresh. */
+  lockLeaseMs?: number;
+  /** How long a refresh waits for another instance's refresh of the same session. */
+  lockWaitMs?: number;
+}
+
+const DEFAULT_PREFIX = 'bank-connect:';
+const COMMAND_TIMEOUT_MS = 1_000;
+const READY_WAIT_MS = 500;
+const MAX_RECONNECT_DELAY_MS = 2_000;
+/** Server replies that mean "cannot serve now", as opposed to a bug in a command. */
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|OOM|MISCONF|READONLY|MASTERDOWN|NOAUTH|TRYAGAIN)\b/;
+
+/** KEYS: flow, state index. ARGV: expire-at (ms), flow id, then field/value pairs. */
+const INSERT_FLOW = `
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('PEXPIREAT', KEYS[2], ARGV[1])
+return 1`;
+
+/** KEYS: flow. ARGV: from, to, whether to set the completion ('1'/'0'), completion. */
+const TRANSITION_FLOW = `
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2])
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'completion', ARGV[4]) end
+return 1`;
+
+/** KEYS: session. ARGV: expire-at (ms), then field/value pairs. */
+const INSERT_SESSION = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+return 1`;
+
+/**
+ * KEYS: session. ARGV: expected version, updatedAt, new expire-at (ms) or '', then field/value
+ * pairs. HSET keeps a key's TTL, so the expiry moves only when the consent's end does.
+ */
+const UPDATE_SESSION = `
+local version = redis.call('HGET', KEYS[1], 'version')
+if version ~= ARGV[1] then return 0 end
+if #ARGV > 3 then redis.call('HSET', KEYS[1], unpack(ARGV, 4)) end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
+if ARGV[3] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
+return 1`;
+
+function toFlow(hash: Record<string, string>): FlowRecord | undefined {
+  if (hash.id === undefined) return undefined;
+  return {
+    id: hash.id,
+    stateHash: hash.stateHash ?? '',
+    codeChallenge: hash.codeChallenge ?? '',
+    aspsp: hash.aspsp ?? '',
+    scopes: JSON.parse(hash.scopes ?? '[]') as BankScope[],
+    mode: hash.mode as FlowRecord['mode'],
+    origin: hash.origin ?? '',
+    returnTo: hash.returnTo ?? '',
+    createdAt: Number(hash.createdAt),
+    expiresAt: Number(hash.expiresAt),
+    status: hash.status as FlowStatus,
+    sessionId: hash.sessionId ?? null,
+    completion: hash.completion ?? null,
+  };
+}
+
+function fromFlow(flow: FlowRecord): string[] {
+  return [
+    ...['id', flow.id, 'stateHash', flow.stateHash, 'codeChallenge', flow.codeChallenge],
+    ...['aspsp', flow.aspsp, 'scopes', JSON.stringify(flow.scopes), 'mode', flow.mode],
+    ...['origin', flow.origin, 'returnTo', flow.returnTo, 'status', flow.status],
+    ...['createdAt', String(flow.createdAt), 'expiresAt', String(flow.expiresAt)],
+    ...(flow.sessionId === null ? [] : ['sessionId', flow.sessionId]),
+    ...(flow.completion === null ? [] : ['completion', flow.completion]),
+  ];
+}
+
+function toSession(hash: Record<string, string>): SessionRecord | undefined {
+  if (hash.id === undefined) return undefined;
+  return {
+    id: hash.id,
+    aspsp: hash.aspsp ?? '',
+    scopes: JSON.parse(hash.scopes ?? '[]') as BankScope[],
+    tokens: hash.tokens ?? '',
+    accessExpiresAt: Number(hash.accessExpiresAt),
+    consentExpiresAt: Number(hash.consentExpiresAt),
+    status: hash.status as SessionRecord['status'],
+    version: Number(hash.version),
+    createdAt: Number(hash.createdAt),
+    updatedAt: Number(hash.updatedAt),
+  };
+}
+
+function fromPatch(patch: SessionPatch): string[] {
+  return [
+    ...(patch.scopes ? ['scopes', JSON.stringify(patch.scopes)] : []),
+    ...(patch.tokens !== undefined ? ['tokens', patch.tokens] : []),
+    ...(patch.accessExpiresAt !== undefined
+      ? ['accessExpiresAt', String(patch.accessExpiresAt)]
+      : []),
+    ...(patch.consentExpiresAt !== undefined
+      ? ['consentExpiresAt', String(patch.consentExpiresAt)]
+      : []),
+    ...(patch.status !== undefined ? ['status', patch.status] : []),
+  ];
+}
+
+/** The capped, jittered reconnection delay: fast after a blip, at most 2 s during an outage. */
+function computeReconnectDelay(retries: number): number {
+  const base = Math.min(50 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS);
+  return Math.round(base * (0.75 + Math.random() / 4));
+}
+
+export class RedisSessionStore implements SessionStore {
+  readonly refreshLock: RefreshLock;
+  readonly #client: RedisClient;
+  readonly #prefix: string;
+  readonly #readyWaitMs: number;
+  readonly #logger: Pick<Logger, 'info' | 'warn'> | undefined;
+  #reachable = true;
+  #closed = false;
+  #nextReady: Promise<void> | undefined;
+
+  constructor(url: string, options: RedisSessionStoreOptions = {}) {
+    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.#readyWaitMs = options.readyWaitMs ?? READY_WAIT_MS;
+    this.#logger = options.logger;
+    this.#client = createClient({
+      url,
+      // Without this, commands sent while disconnected queue until Redis returns: requests would
+      // hang instead of answering 503.
+      disableOfflineQueue: true,
+      commandOptions: { timeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS },
+      socket: {
+        connectTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
+        reconnectStrategy: computeReconnectDelay,
+      },
+    });
+    // An unhandled 'error' event would crash the process; log state changes, not every retry.
+    this.#client.on('error', (error: Error) => {
+      if (!this.#reachable || this.#closed) return;
+      this.#reachable = false;
+      this.#logger?.warn({ err: error }, 'session store unreachable: reconnecting');
+    });
+    this.#client.on('ready', () => {
+      if (this.#reachable) return;
+      this.#reachable = true;
+      this.#logger?.info('session store reachable again');
+    });
+    // Connecting lazily keeps createBankConnectRouter synchronous; calls wait for it briefly.
+    this.#client.connect().catch(() => undefined);
+    this.refreshLock = new RedisRefreshLock((command) => this.#send(command), {
+      prefix: this.#prefix,
+      leaseMs: options.lockLeaseMs ?? DEFAULT_LEASE_MS,
+      ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}),
+      onLeaseLost: (_sessionId, error) =>
+        this.#logger?.warn({ err: error }, 'a refresh outlived its lock lease'),
+    });
+  }
+
+  #flowKey(id: string): string {
+    return `${this.#prefix}flow:${id}`;
+  }
+
+  #stateKey(stateHash: string): string {
+    return `${this.#prefix}flow-state:${stateHash}`;
+  }
+
+  #sessionKey(id: string): string {
+    return `${this.#prefix}session:${id}`;
+  }
+
+  /**
+   * Waits up to `readyWaitMs` for a connection in progress (the offline queue is disabled). All
+   * waiters share one 'ready' listener, however many requests arrive during an outage.
+   */
+  async #whenReady(): Promise<void> {
+    if (this.#client.isReady) return;
+    if (this.#closed) throw new SessionStoreUnavailableError('the session store is closed');
+    this.#nextReady ??= new Promise<void>((resolve) => {
+      this.#client.once('ready', () => {
+        this.#nextReady = undefined;
+        resolve();
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new SessionStoreUnavailableError('the session store is not connected')),
+        this.#readyWaitMs,
+      );
+    });
+    try {
+      await Promise.race([this.#nextReady, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Runs one Redis call, turning every connectivity failure into SESSION_STORE_UNAVAILABLE. */
+  async #send<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    await this.#whenReady();
+    try {
+      return await command(this.#client);
+    } catch (error) {
+      if (error instanceof ErrorReply && !UNAVAILABLE_REPLY.test(error.message)) throw error;
+      throw new SessionStoreUnavailableError('the session store did not answer', { cause: error });
+    }
+  }
+
+  async insertFlow(flow: FlowRecord): Promise<void> {
+    const inserted = await this.#send((client) =>
+      client.eval(INSERT_FLOW, {
+        keys: [this.#flowKey(flow.id), this.#stateKey(flow.stateHash)],
+        arguments: [String(flow.expiresAt + FLOW_RETENTION_MS), flow.id, ...fromFlow(flow)],
+      }),
+    );
+    if (inserted !== 1) throw new Error('a flow with this id or state already exists');
+  }
+
+  async getFlow(id: string): Promise<FlowRecord | undefined> {
+    return toFlow(await this.#send((client) => client.hGetAll(this.#flowKey(id))));
+  }
+
+  async findFlowByStateHash(stateHash: string): Promise<FlowRecord | undefined> {
+    const id = await this.#send((client) => client.get(this.#stateKey(stateHash)));
+    return id === null ? undefined : this.getFlow(id);
+  }
+
+  async transitionFlow(
+    id: string,
+    from: FlowStatus,
+    patch: Partial<Pick<FlowRecord, 'status' | 'completion'>>,
+  ): Promise<boolean> {
+    const moved = await this.#send((client) =>
+      client.eval(TRANSITION_FLOW, {
+        keys: [this.#flowKey(id)],
+        // SQLite's COALESCE: a missing or null completion keeps the stored one.
+        arguments: [
+          from,
+          patch.status ?? from,
+          ...(typeof patch.completion === 'string' ? ['1', patch.completion] : ['0', '']),
+        ],
+      }),
+    );
+    return moved === 1;
+  }
+
+  async insertSession(session: SessionRecord): Promise<void> {
+    const inserted = await this.#send((client) =>
+      client.eval(INSERT_SESSION, {
+        keys: [this.#sessionKey(session.id)],
+        arguments: [
+          String(session.consentExpiresAt + SESSION_RETENTION_AFTER_CONSENT_MS),
+          ...['id', session.id, 'aspsp', session.aspsp, 'scopes', JSON.stringify(session.scopes)],
+          ...['tokens', session.tokens, 'status', session.status],
+          ...['accessExpiresAt', String(session.accessExpiresAt)],
+          ...['consentExpiresAt', String(session.consentExpiresAt)],
+          ...['version', String(session.version), 'createdAt', String(session.createdAt)],
+          ...['updatedAt', String(session.updatedAt)],
+        ],
+      }),
+    );
+    if (inserted !== 1) throw new Error('a session with this id already exists');
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    return toSession(await this.#send((client) => client.hGetAll(this.#sessionKey(id))));
+  }
+
+  async updateSession(id: string, version: number, patch: SessionPatch): Promise<boolean> {
+    const expireAt =
+      patch.consentExpiresAt === undefined
+        ? ''
+        : String(patch.consentExpiresAt + SESSION_RETENTION_AFTER_CONSENT_MS);
+    const updated = await this.#send((client) =>
+      client.eval(UPDATE_SESSION, {
+        keys: [this.#sessionKey(id)],
+        arguments: [String(version), String(Date.now()), expireAt, ...fromPatch(patch)],
+      }),
+    );
+    return updated === 1;
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    return (await this.#send((client) => client.del(this.#sessionKey(id)))) === 1;
+  }
+
+  /** Nothing to do: every key expires by itself at the end of its retention. */
+  purgeExpired(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async ping(): Promise<void> {
+    await this.#send((client) => client.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#client.isReady) {
+      await this.#client.close().catch(() => this.#client.destroy());
+    } else if (this.#client.isOpen) {
+      // Reconnecting: there is nothing to flush, and close() would wait for the reconnection.
+      this.#client.destroy();
+    }
+  }
+}

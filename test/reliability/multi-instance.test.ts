@@ -1,0 +1,104 @@
+/**
+ * Two BFF instances on one Redis session store, as behind a load balancer without sticky
+ * sessions: a session created through one works through the other, and a burst of requests on an
+ * expired access token, split across both, causes exactly one refresh at the bank. Azur rotates
+ * refresh tokens and treats a rotated-out one coming back as theft, so a second refresh would end
+ * the consent and fail the burst.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SessionInfo } from '../../backend-for-frontend/api-types.js';
+import { readError, startTestBff, type TestBff } from '../support/bff.js';
+import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+
+const REQUESTS = 200;
+const SLOW_TOKEN_MS = 300;
+
+describe('several BFF instances on one Redis', () => {
+  let sandbox: TestSandbox;
+  let redis: TestRedis;
+  let first: TestBff;
+  let second: TestBff;
+  before(async () => {
+    redis = await startTestRedis();
+    sandbox = await startTestSandbox();
+    // A generous bank timeout: the test counts refreshes, and a loaded CI machine is slow.
+    const env = {
+      BFF_SESSION_STORE: redis.url,
+      BFF_LOG_LEVEL: 'warn',
+      BFF_BANK_TIMEOUT_MS: '60000',
+    };
+    first = await startTestBff(sandbox, { env });
+    second = await startTestBff(sandbox, { env });
+  });
+  after(async () => {
+    await first?.stop();
+    await second?.stop();
+    await sandbox?.stop();
+    await redis?.dispose();
+  });
+
+  const countCalls = async (bank: string) =>
+    (await (await sandbox.admin('GET', `/banks/${bank}/calls`)).json()) as Record<string, number>;
+
+  it('serves a session created through one instance from the other', async () => {
+    const session = await first.connect('lumiere');
+    const response = await second.call('GET', '/v1/session', { handle: session.sessionHandle });
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as SessionInfo).aspsp, 'lumiere');
+    assert.equal(
+      (await second.call('GET', '/v1/accounts', { handle: session.sessionHandle })).status,
+      200,
+    );
+  });
+
+  it(`refreshes once for ${REQUESTS} concurrent requests split across two instances`, async (t) => {
+    const session = await first.connect('azur');
+    // Azur's access tokens live 300 s: move the bank's clock past them.
+    await sandbox.admin('POST', '/banks/azur/clock', { advanceSeconds: 400 });
+    await sandbox.admin('DELETE', '/banks/azur/calls');
+    // A slow token endpoint keeps one instance's refresh in flight while the other instance's
+    // requests meet the expired token: without a shared lock, both would refresh.
+    await sandbox.admin('PUT', '/banks/azur/scenario', { slowTokenMs: SLOW_TOKEN_MS });
+    try {
+      const started = performance.now();
+      const responses = await Promise.all(
+        Array.from({ length: REQUESTS }, (_, index) =>
+          (index % 2 === 0 ? first : second).call('GET', '/v1/accounts', {
+            handle: session.sessionHandle,
+          }),
+        ),
+      );
+      const wallMs = performance.now() - started;
+      const outcomes = await Promise.all(
+        responses.map(async (response) => {
+          if (response.status !== 200) {
+            return `${response.status} ${(await readError(response)).error}`;
+          }
+          await response.arrayBuffer();
+          return '200';
+        }),
+      );
+      assert.deepEqual([...new Set(outcomes)], ['200']);
+      const counted = await countCalls('azur');
+      assert.equal(counted['POST /token refresh_token'], 1, 'exactly one refresh at the bank');
+      await sandbox.admin('PUT', '/banks/azur/scenario', {});
+      t.diagnostic(
+        `${REQUESTS} requests over 2 instances: all 200, ${counted['POST /token refresh_token']} refresh, ${Math.round(wallMs)} ms wall time`,
+      );
+      // The rotated refresh token reached the store: a later refresh from either side works.
+      await sandbox.admin('POST', '/banks/azur/clock', { advanceSeconds: 400 });
+      assert.equal(
+        (await second.call('GET', '/v1/accounts', { handle: session.sessionHandle })).status,
+        200,
+      );
+      const info = (await (
+        await first.call('GET', '/v1/session', { handle: session.sessionHandle })
+      ).json()) as SessionInfo;
+      assert.equal(info.status, 'active');
+    } finally {
+      await sandbox.admin('POST', '/reset');
+    }
+  });
+});
