@@ -1,0 +1,127 @@
+/**
+ * BFF overhead: `GET /v1/accounts` through the BFF (session lookup, unsealing, signing, mTLS to
+ * the bank, normalisation) against the same call made straight to the sandbox bank over mTLS
+ * with a request signed once, same concurrency, same duration, runs alternating, in one process
+ * run. The sandbox and the BFF run in child processes; this process only generates load.
+ */
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import { signRequest } from '../../backend-for-frontend/stet/http-signature.js';
+import { SANDBOX_BANKS } from '../../demo/sandbox/banks.js';
+import { loadTestPki } from '../support/pki.js';
+import { CLIENT_ID, QSEALC_URL } from '../support/sandbox.js';
+import { runLoad, type LoadResult, type LoadTarget } from './support/load.js';
+import { connectThroughBff, partnerHeaders, startStack } from './support/stack.js';
+import { summarise, type Figure } from './support/stats.js';
+
+export interface BffOverheadOptions {
+  bank?: string;
+  connections?: number;
+  durationMs?: number;
+  runs?: number;
+  /** Writes the BFF's CPU profile into this folder. */
+  cpuProfileDir?: string;
+}
+
+export interface BffOverheadResult {
+  bank: string;
+  connections: number;
+  durationMs: number;
+  bff: { throughput: Figure; p50Ms: Figure; p99Ms: Figure; errors: number };
+  direct: { throughput: Figure; p50Ms: Figure; p99Ms: Figure; errors: number };
+  /** BFF throughput / direct throughput, per run pair. */
+  throughputRatio: Figure;
+  /** BFF p50 minus direct p50, per run pair (ms). */
+  addedP50Ms: Figure;
+  addedP99Ms: Figure;
+}
+
+/** The direct request, signed now (the bank accepts a Date within ±300 s). */
+function signDirect(bankId: string, mtlsOrigin: string, token: string, key: string): LoadTarget {
+  const bank = SANDBOX_BANKS.find((candidate) => candidate.id === bankId);
+  if (!bank) throw new Error(`no sandbox bank ${bankId}`);
+  const url = new URL(`${mtlsOrigin}/${bankId}/v1/accounts`);
+  const profile = bank.profile.signature;
+  const headers = signRequest(
+    {
+      method: 'GET',
+      url,
+      headers: {
+        'X-Request-ID': randomUUID(),
+        'PSU-IP-Address': '192.0.2.10',
+        Accept: 'application/hal+json',
+        Authorization: `Bearer ${token}`,
+      },
+    },
+    {
+      keyId: profile.keyId === 'client-id' ? CLIENT_ID : QSEALC_URL,
+      privateKey: createPrivateKey(key),
+    },
+    profile,
+  );
+  return { origin: url.origin, path: url.pathname, headers };
+}
+
+export async function measureBffOverhead(
+  options: BffOverheadOptions = {},
+): Promise<BffOverheadResult> {
+  const bank = options.bank ?? 'mistral';
+  const connections = options.connections ?? 10;
+  const durationMs = options.durationMs ?? 10_000;
+  const runs = options.runs ?? 3;
+  const pki = await loadTestPki();
+  const stack = await startStack({
+    connectAt: bank,
+    ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+  });
+  try {
+    const [bff] = stack.bffs;
+    const token = stack.sandbox.info.accessToken;
+    if (!bff || !token) throw new Error('the stack did not start a BFF and a bank session');
+    const session = await connectThroughBff(bff.info.url, bank);
+    const viaBff: LoadTarget = {
+      origin: bff.info.url,
+      path: '/v1/accounts',
+      headers: partnerHeaders(session.sessionHandle),
+    };
+    const tls = { ca: pki['ca.pem'], cert: pki['tpp-qwac.pem'], key: pki['tpp-qwac-key.pem'] };
+    const direct = () => ({
+      ...signDirect(bank, stack.sandbox.info.mtlsOrigin, token, pki['tpp-qsealc-key.pem']),
+      tls,
+    });
+    // Warm both paths (JIT, TLS sessions, SQLite cache) before anything is recorded.
+    await runLoad(viaBff, { connections, durationMs: 1_000 });
+    await runLoad(direct(), { connections, durationMs: 1_000 });
+    const bffRuns: LoadResult[] = [];
+    const directRuns: LoadResult[] = [];
+    for (let run = 0; run < runs; run++) {
+      // Alternate which goes first, so a drifting machine penalises neither side.
+      const order = run % 2 === 0 ? ['bff', 'direct'] : ['direct', 'bff'];
+      for (const side of order) {
+        if (side === 'bff') bffRuns.push(await runLoad(viaBff, { connections, durationMs }));
+        else directRuns.push(await runLoad(direct(), { connections, durationMs }));
+      }
+    }
+    const pick = (results: LoadResult[], field: 'throughput' | 'p50Ms' | 'p99Ms') =>
+      summarise(results.map((result) => result[field]));
+    const side = (results: LoadResult[]) => ({
+      throughput: pick(results, 'throughput'),
+      p50Ms: pick(results, 'p50Ms'),
+      p99Ms: pick(results, 'p99Ms'),
+      errors: results.reduce((sum, result) => sum + result.errors, 0),
+    });
+    const paired = (compute: (bffRun: LoadResult, directRun: LoadResult) => number) =>
+      summarise(bffRuns.map((bffRun, index) => compute(bffRun, directRuns[index] ?? bffRun)));
+    return {
+      bank,
+      connections,
+      durationMs,
+      bff: side(bffRuns),
+      direct: side(directRuns),
+      throughputRatio: paired((b, d) => b.throughput / d.throughput),
+      addedP50Ms: paired((b, d) => b.p50Ms - d.p50Ms),
+      addedP99Ms: paired((b, d) => b.p99Ms - d.p99Ms),
+    };
+  } finally {
+    await stack.stop();
+  }
+}

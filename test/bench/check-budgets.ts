@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:check`: reads test/bench/latest.json and prints PASS or FAIL for each budget;
+ * exits non-zero if any budget failed or was not measured.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const LATEST = fileURLToPath(new URL('./latest.json', import.meta.url));
+const KB = 1024;
+
+interface Budget {
+  name: string;
+  /** Where the figure lives in `results`, dot-separated. */
+  path: string;
+  check: (value: number) => boolean;
+  limit: string;
+}
+
+const BUDGETS: Budget[] = [
+  {
+    name: 'drop-in gzip',
+    path: 'size.dropIn.gzip',
+    check: (v) => v <= 16 * KB,
+    limit: '≤ 16384 B',
+  },
+  {
+    name: 'ES entry gzip',
+    path: 'size.esEntry.gzip',
+    check: (v) => v <= 9 * KB,
+    limit: '≤ 9216 B',
+  },
+  {
+    name: 'time to interactive (400 banks)',
+    path: 'speed.widget.interactiveMs.median',
+    check: (v) => v <= 50,
+    limit: '≤ 50 ms',
+  },
+  {
+    name: 'time per keystroke',
+    path: 'speed.widget.keystrokeMs.median',
+    check: (v) => v <= 4,
+    limit: '≤ 4 ms',
+  },
+  {
+    name: 'BFF throughput / direct',
+    path: 'overhead.throughputRatio.median',
+    check: (v) => v >= 0.7,
+    limit: '≥ 0.7',
+  },
+  {
+    name: 'BFF added p50',
+    path: 'overhead.addedP50Ms.median',
+    check: (v) => v <= 2,
+    limit: '≤ 2 ms',
+  },
+  {
+    name: 'refresh calls, SQLite (worst run)',
+    path: 'storm.sqlite.refreshCalls.max',
+    check: (v) => v === 1,
+    limit: '= 1',
+  },
+  {
+    name: 'refresh calls, two instances on Redis (worst run)',
+    path: 'storm.redis.refreshCalls.max',
+    check: (v) => v === 1,
+    limit: '= 1',
+  },
+];
+
+function lookUp(results: unknown, dotted: string): unknown {
+  let value = results;
+  for (const key of dotted.split('.')) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+async function main(): Promise<void> {
+  const { results } = JSON.parse(await readFile(LATEST, 'utf8')) as { results: unknown };
+  let failed = 0;
+  for (const budget of BUDGETS) {
+    const value = lookUp(results, budget.path);
+    const measured = typeof value === 'number' && Number.isFinite(value);
+    const pass = measured && budget.check(value);
+    if (!pass) failed++;
+    const shown = measured ? String(value) : 'not measured';
+    process.stdout.write(`${pass ? 'PASS' : 'FAIL'}  ${budget.name}: ${shown} (${budget.limit})\n`);
+  }
+  process.stdout.write(`${BUDGETS.length - failed}/${BUDGETS.length} budgets met\n`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+await main();
