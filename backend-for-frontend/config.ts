@@ -113,7 +113,15 @@ const settingsSchema = z.object({
     )
     .optional(),
   cookieMode: boolean.default(false),
-  trustProxy: z.union([z.boolean(), z.string()]).default(false),
+  // Express's `trust proxy`: true/false, a hop count, or addresses and subnets.
+  trustProxy: z
+    .union([z.boolean(), z.number().int().min(0), z.string().min(1)])
+    .default(false)
+    .transform((value) => {
+      if (typeof value !== 'string') return value;
+      if (value === 'true' || value === 'false') return value === 'true';
+      return /^\d+$/.test(value) ? Number(value) : value;
+    }),
   bankTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(10_000),
   flowTtlSeconds: z.coerce.number().int().min(60).max(3_600).default(600),
   flowsPerMinute: z.coerce.number().int().min(1).max(10_000).default(30),
@@ -133,7 +141,7 @@ export interface BffConfig {
   /** The first seals; every key opens (key rotation). */
   sealingKeys: Buffer[];
   cookieMode: boolean;
-  trustProxy: boolean | string;
+  trustProxy: boolean | number | string;
   bankTimeoutMs: number;
   flowTtlSeconds: number;
   flowsPerMinute: number;

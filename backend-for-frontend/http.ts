@@ -163,6 +163,17 @@ function toBffError(error: unknown): BffError {
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
     return new BffError('unsupported_media_type', 'the request body encoding is not supported');
   }
+  // Library errors that blame the request (a path that is not valid percent-encoding, a body
+  // aborted or shorter than its Content-Length…) are the client's: a 4xx, never internal_error.
+  const { status: given, statusCode } = (error ?? {}) as { status?: unknown; statusCode?: unknown };
+  const status = typeof given === 'number' ? given : statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) return new BffError('payload_too_large', 'the request is too large');
+    if (status === 415)
+      return new BffError('unsupported_media_type', 'the request body type is not supported');
+    return new BffError('invalid_request', 'the request is malformed');
+  }
+  if (error instanceof URIError) return new BffError('invalid_request', 'the request is malformed');
   const code = (error as { code?: string } | null)?.code;
   if (code === 'SESSION_STORE_UNAVAILABLE') {
     return new BffError('session_store_unavailable', 'the session store is unavailable', {

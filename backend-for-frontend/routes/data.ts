@@ -22,6 +22,7 @@ import { BffError, invalidRequest } from '../errors.js';
 import { handle } from '../http.js';
 import { SealingError } from '../sessions/sealing.js';
 import type { SessionRecord } from '../sessions/store.js';
+import { BankRequestRefusedError } from '../stet/bank-client.js';
 import {
   BankResponseError,
   formatAmountForBank,
@@ -47,7 +48,9 @@ const fundsSchema = z
       .object({
         amount: z
           .string()
-          .regex(/^\d{1,13}(\.\d{1,5})?$/, 'amount must be a positive decimal string'),
+          .regex(/^\d{1,13}(\.\d{1,5})?$/, 'amount must be a positive decimal string')
+          // At least one cent: banks refuse a zero amount (STET: a positive instructedAmount).
+          .refine((amount) => Number(amount) >= 0.01, 'amount must be a positive decimal string'),
         currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code'),
       })
       .strict(),
@@ -92,6 +95,21 @@ function normalise<T>(aspsp: string, read: () => T): T {
   }
 }
 
+/**
+ * For bank calls built from the page's input (an account id, dates, an amount): a 400 from the
+ * bank refuses that input, so the page gets `invalid_request`, not a 502 that blames the bank.
+ */
+async function withPageInput<T>(aspsp: string, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof BankRequestRefusedError && error.bankStatus === 400) {
+      throw new BffError('invalid_request', `the bank refused ${what}`, { aspsp, cause: error });
+    }
+    throw error;
+  }
+}
+
 export function createDataRouter(context: BffContext): Router {
   const router = express.Router();
   const { sessions, sealer } = context;
@@ -99,12 +117,14 @@ export function createDataRouter(context: BffContext): Router {
   const get = (record: SessionRecord, req: Request, path: string) =>
     sessions.callBank(record, { method: 'GET', path, ...psuIp(req) });
 
-  const sealCursor = (record: SessionRecord, href: string | undefined) =>
-    href ? sealer.seal(href, `cursor:${record.id}`) : null;
+  // A cursor is bound to its session and to the list it pages (an account's transactions, or
+  // the beneficiaries): one list's cursor on another's route is refused, not sent to the bank.
+  const sealCursor = (record: SessionRecord, list: string, href: string | undefined) =>
+    href ? sealer.seal(href, `cursor:${record.id}:${list}`) : null;
 
-  const openCursor = (record: SessionRecord, cursor: string): string => {
+  const openCursor = (record: SessionRecord, list: string, cursor: string): string => {
     try {
-      return sealer.open(cursor, `cursor:${record.id}`);
+      return sealer.open(cursor, `cursor:${record.id}:${list}`);
     } catch (error) {
       if (error instanceof SealingError)
         throw invalidRequest('cursor is not valid for this session');
@@ -138,10 +158,9 @@ export function createDataRouter(context: BffContext): Router {
     handle(async (req, res) => {
       const record = await requireSession(context, req);
       requireScope(record, 'aisp');
-      const { body } = await get(
-        record,
-        req,
-        `/accounts/${encodeURIComponent(readAccountId(req))}/balances`,
+      const path = `/accounts/${encodeURIComponent(readAccountId(req))}/balances`;
+      const { body } = await withPageInput(record.aspsp, 'this accountId', () =>
+        get(record, req, path),
       );
       const result: BalanceList = {
         balances: normalise(record.aspsp, () => normaliseBalances(body)),
@@ -162,7 +181,7 @@ export function createDataRouter(context: BffContext): Router {
         if (req.query.dateFrom !== undefined || req.query.dateTo !== undefined) {
           throw invalidRequest('cursor carries its own dates: do not repeat dateFrom or dateTo');
         }
-        path = openCursor(record, cursor);
+        path = openCursor(record, `transactions:${accountId}`, cursor);
       } else {
         const dateFrom = readDate(req, 'dateFrom');
         const dateTo = readDate(req, 'dateTo');
@@ -175,11 +194,13 @@ export function createDataRouter(context: BffContext): Router {
         const search = query.toString();
         path = `/accounts/${encodeURIComponent(accountId)}/transactions${search ? `?${search}` : ''}`;
       }
-      const { body } = await get(record, req, path);
+      const { body } = await withPageInput(record.aspsp, 'this accountId or these dates', () =>
+        get(record, req, path),
+      );
       const page = normalise(record.aspsp, () => normaliseTransactions(body));
       const result: TransactionPage = {
         transactions: page.transactions,
-        nextCursor: sealCursor(record, page.nextHref),
+        nextCursor: sealCursor(record, `transactions:${accountId}`, page.nextHref),
       };
       res.set('Cache-Control', 'no-store').json(result);
     }),
@@ -205,12 +226,12 @@ export function createDataRouter(context: BffContext): Router {
       const { body } = await get(
         record,
         req,
-        cursor ? openCursor(record, cursor) : '/trusted-beneficiaries',
+        cursor ? openCursor(record, 'beneficiaries', cursor) : '/trusted-beneficiaries',
       );
       const page = normalise(record.aspsp, () => normaliseBeneficiaries(body));
       const result: TrustedBeneficiaryList & { nextCursor: string | null } = {
         beneficiaries: page.beneficiaries,
-        nextCursor: sealCursor(record, page.nextHref),
+        nextCursor: sealCursor(record, 'beneficiaries', page.nextHref),
       };
       res.set('Cache-Control', 'no-store').json(result);
     }),
@@ -243,20 +264,25 @@ export function createDataRouter(context: BffContext): Router {
         if (error instanceof RangeError) throw invalidRequest('amount.amount is out of range');
         throw error;
       }
-      const { body } = await sessions.callBank(record, {
-        method: 'POST',
-        path: '/funds-confirmations',
-        ...psuIp(req),
-        body: {
-          paymentCoverageRequestId: `bc-${Date.now().toString(36)}`.slice(0, 35),
-          ...(input.payee ? { payee: input.payee } : {}),
-          instructedAmount: {
-            amount: instructed,
-            currency: input.amount.currency,
-          },
-          accountId: { iban: account.iban },
-        },
-      });
+      const { body } = await withPageInput(
+        record.aspsp,
+        'this amount or currency for a funds confirmation',
+        () =>
+          sessions.callBank(record, {
+            method: 'POST',
+            path: '/funds-confirmations',
+            ...psuIp(req),
+            body: {
+              paymentCoverageRequestId: `bc-${Date.now().toString(36)}`.slice(0, 35),
+              ...(input.payee ? { payee: input.payee } : {}),
+              instructedAmount: {
+                amount: instructed,
+                currency: input.amount.currency,
+              },
+              accountId: { iban: account.iban },
+            },
+          }),
+      );
       const result: FundsConfirmation = normalise(record.aspsp, () =>
         normaliseFundsConfirmation(body),
       );

@@ -47,6 +47,19 @@ export interface ResourceRequest {
   body?: unknown;
 }
 
+/**
+ * The bank refused the request itself (a 4xx other than 401, 403, 404 and 429): `bank_error`
+ * like any other bank failure, with the status for routes that forward the page's input.
+ */
+export class BankRequestRefusedError extends BffError {
+  readonly bankStatus: number;
+
+  constructor(aspsp: string, bankStatus: number) {
+    super('bank_error', `the bank answered ${bankStatus}`, { aspsp });
+    this.bankStatus = bankStatus;
+  }
+}
+
 /** Why a resource request got a 401: the caller refreshes and replays once. */
 export class BankUnauthorizedError extends Error {
   readonly code = 'BANK_UNAUTHORIZED';
@@ -153,7 +166,9 @@ export class BankClient {
 
   /** Exchanges a code at the token endpoint over mTLS (RFC 6749 §4.1.3, RFC 7636 §4.5). */
   async exchangeCode(callbackParams: URLSearchParams, codeVerifier: string): Promise<TokenSet> {
-    return this.#tokenCall(async () => {
+    // A refused code is a failed authorization (injected, replayed, expired or from another
+    // bank), not the end of a consent: there is no session yet to re-authenticate.
+    return this.#tokenCall('authorization_failed', async () => {
       const response = await oauth.authorizationCodeGrantRequest(
         this.#as,
         this.#client,
@@ -169,7 +184,7 @@ export class BankClient {
 
   /** Refreshes the tokens (RFC 6749 §6); `reauth_required` when the bank refuses the grant. */
   async refreshTokens(refreshToken: string): Promise<TokenSet> {
-    return this.#tokenCall(async () => {
+    return this.#tokenCall('reauth_required', async () => {
       const response = await oauth.refreshTokenGrantRequest(
         this.#as,
         this.#client,
@@ -196,8 +211,11 @@ export class BankClient {
     });
   }
 
-  async #tokenCall(call: () => Promise<oauth.TokenEndpointResponse>): Promise<TokenSet> {
-    const result = await this.#guard(call);
+  async #tokenCall(
+    invalidGrant: 'reauth_required' | 'authorization_failed',
+    call: () => Promise<oauth.TokenEndpointResponse>,
+  ): Promise<TokenSet> {
+    const result = await this.#guard(call, invalidGrant);
     return {
       accessToken: result.access_token,
       refreshToken: result.refresh_token,
@@ -207,7 +225,10 @@ export class BankClient {
   }
 
   /** Maps transport and protocol failures of a token-endpoint call to BffErrors. */
-  async #guard<T>(call: () => Promise<T>): Promise<T> {
+  async #guard<T>(
+    call: () => Promise<T>,
+    invalidGrant: 'reauth_required' | 'authorization_failed' = 'reauth_required',
+  ): Promise<T> {
     const aspsp = this.aspsp.id;
     try {
       return await call();
@@ -228,12 +249,11 @@ export class BankClient {
           });
         if (error.error === 'invalid_grant') {
           throw new BffError(
-            'reauth_required',
-            'the bank refused the grant: the customer must authenticate again',
-            {
-              aspsp,
-              cause: error,
-            },
+            invalidGrant,
+            invalidGrant === 'reauth_required'
+              ? 'the bank refused the grant: the customer must authenticate again'
+              : 'the bank refused the authorization code: start a new flow',
+            { aspsp, cause: error },
           );
         }
         throw new BffError('bank_error', `the bank answered ${error.error}`, {
@@ -419,7 +439,7 @@ export class BankClient {
     if (status === 404) throw new BffError('not_found', 'the bank has no such resource', { aspsp });
     if (status >= 500)
       throw new BffError('bank_unavailable', `the bank answered ${status}`, { aspsp });
-    if (status >= 400) throw new BffError('bank_error', `the bank answered ${status}`, { aspsp });
+    if (status >= 400) throw new BankRequestRefusedError(aspsp, status);
     if (status === 204 || text === '') return { status, body: undefined };
     try {
       return { status, body: JSON.parse(text) as unknown };

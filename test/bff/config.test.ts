@@ -105,6 +105,15 @@ describe('BFF configuration and start-up checks', () => {
     );
   });
 
+  it('reads BFF_TRUST_PROXY as a boolean, a hop count or addresses', () => {
+    const read = (value: string) =>
+      loadConfig({ env: { ...env, BFF_TRUST_PROXY: value }, cwd: dir }).trustProxy;
+    assert.equal(read('true'), true);
+    assert.equal(read('false'), false);
+    assert.equal(read('1'), 1);
+    assert.equal(read('loopback, 10.0.0.0/8'), 'loopback, 10.0.0.0/8');
+  });
+
   it('names each missing or malformed variable', () => {
     assert.match(refusal({ BFF_CLIENT_ID: undefined }), /BFF_CLIENT_ID: is required/);
     assert.match(
