@@ -71,15 +71,15 @@ function pickLang(value: unknown): Lang | undefined {
   return undefined;
 }
 
-function setPageHeaders(res: Response, redirectUri?: string): void {
-  const formTargets = ["'self'"];
-  if (redirectUri) formTargets.push(new URL(redirectUri).origin);
+function setPageHeaders(res: Response): void {
   res.set({
+    // No form-action: Chrome applies it to every redirect after a form post, and the consent
+    // form's answer goes to the TPP's callback and then on to the partner page, whose origin the
+    // bank cannot know.
     'Content-Security-Policy': [
       "default-src 'none'",
       "style-src 'self'",
       "img-src 'self'",
-      `form-action ${formTargets.join(' ')}`,
       "frame-ancestors 'none'",
       "base-uri 'none'",
     ].join('; '),
@@ -99,8 +99,8 @@ export function createAuthorizeRouter(context: SandboxContext): Router {
   const router = express.Router();
   const formParser = express.text({ type: 'application/x-www-form-urlencoded', limit: '8kb' });
 
-  const sendPage = (res: Response, status: number, body: string, redirectUri?: string) => {
-    setPageHeaders(res, redirectUri);
+  const sendPage = (res: Response, status: number, body: string) => {
+    setPageHeaders(res);
     res.status(status).type('html').send(body);
   };
 
@@ -286,7 +286,7 @@ export function createAuthorizeRouter(context: SandboxContext): Router {
     } else {
       page = renderLoginPage(step);
     }
-    sendPage(res, 200, page, request.redirectUri);
+    sendPage(res, 200, page);
   });
 
   const continueAt = (

@@ -29,6 +29,7 @@ function renderLayout(input: LayoutInput): string {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${input.title}${bank ? ` · ${bank.name}` : ''}</title>
+        ${bank ? html`<link rel="icon" href="/${bank.id}/logo.svg" type="image/svg+xml" />` : ''}
         <link rel="stylesheet" href="/assets/consent.css" />
         ${bank ? html`<link rel="stylesheet" href="/${bank.id}/theme.css" />` : ''}
       </head>

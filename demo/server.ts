@@ -1,0 +1,165 @@
+/**
+ * The demo's own web server: the built partner site (`dist/demo`) under a strict
+ * Content-Security-Policy, its runtime configuration, and the presenter API that lets sales
+ * switch the sandbox banks' scenarios (it holds a client certificate for the sandbox's admin API,
+ * which only listens on the mTLS port).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { Agent, fetch } from 'undici';
+import { z } from 'zod';
+
+export interface DemoServerOptions {
+  distDir: string;
+  /** The demo's own origin, e.g. `http://localhost:5173`. */
+  origin: string;
+  bffUrl: string;
+  sandboxUrl: string;
+  /** `https://localhost:9443`: the sandbox's mTLS listener, where its admin API is. */
+  sandboxAdminOrigin: string;
+  /** A client certificate trusted by the sandbox, and the CA of its server certificate. */
+  tls: { cert: string; key: string; ca: string };
+}
+
+/**
+ * The demo pages' policy: nothing inline, only localhost services, and Trusted Types with two
+ * policies: `lit-html` (the page's own Lit and the drop-in's bundled Lit both create one, hence
+ * `'allow-duplicates'`) and `fourmi` (the page's, for the service worker's script URL).
+ */
+export const DEMO_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' http://localhost:* data:",
+  "connect-src 'self' http://localhost:*",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "require-trusted-types-for 'script'",
+  "trusted-types lit-html fourmi 'allow-duplicates'",
+].join('; ');
+
+const presenterSchema = z
+  .object({
+    aspsp: z.string().regex(/^[a-z0-9-]{1,40}$/),
+    scenario: z.enum(['down', 'slow', 'consent_expired', 'normal']),
+  })
+  .strict();
+
+/** What each presenter button does at the sandbox. */
+const SCENARIOS = {
+  down: [['PUT', 'scenario', { down: true }]],
+  slow: [['PUT', 'scenario', { slowApiMs: 4_000, slowTokenMs: 4_000 }]],
+  // The consent reaches its 90/180 days: the next bank call fails and refresh is refused.
+  consent_expired: [
+    ['PUT', 'scenario', {}],
+    ['POST', 'consents/expire', {}],
+  ],
+  normal: [['PUT', 'scenario', {}]],
+} as const satisfies Record<string, ReadonlyArray<readonly [string, string, object]>>;
+
+export function createDemoServer(options: DemoServerOptions): Express & { close(): Promise<void> } {
+  if (!existsSync(path.join(options.distDir, 'index.html'))) {
+    throw new Error(
+      `the demo is not built: ${options.distDir}/index.html is missing (npm run build:demo)`,
+    );
+  }
+  const agent = new Agent({ connect: options.tls });
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use((_req, res, next) => {
+    res.set({
+      'Content-Security-Policy': DEMO_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      // Popups must keep their opener for the bank window to post back.
+      'Cross-Origin-Opener-Policy': 'unsafe-none',
+    });
+    next();
+  });
+
+  app.get('/config.json', (_req, res) => {
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ bffUrl: options.bffUrl, sandboxUrl: options.sandboxUrl });
+  });
+
+  /** Same-origin pages only: the static header cannot be sent cross-site without a preflight. */
+  const presenterOnly = (req: Request, res: Response, next: NextFunction) => {
+    if (
+      req.get('x-fourmi-presenter') !== '1' ||
+      (req.get('origin') ?? options.origin) !== options.origin
+    ) {
+      return void res
+        .status(403)
+        .json({ error: 'forbidden', message: 'presenter calls come from the demo page' });
+    }
+    next();
+  };
+
+  const admin = async (method: string, route: string, body: object) => {
+    const response = await fetch(`${options.sandboxAdminOrigin}/__admin${route}`, {
+      method,
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok)
+      throw new Error(
+        `sandbox admin ${method} ${route}: ${response.status} ${await response.text()}`,
+      );
+  };
+
+  app.post(
+    '/presenter/scenario',
+    presenterOnly,
+    express.json({ limit: '1kb' }),
+    async (req, res) => {
+      const parsed = presenterSchema.safeParse(req.body);
+      if (!parsed.success)
+        return void res
+          .status(400)
+          .json({ error: 'invalid_request', message: z.prettifyError(parsed.error) });
+      try {
+        for (const [method, route, body] of SCENARIOS[parsed.data.scenario]) {
+          await admin(method, `/banks/${parsed.data.aspsp}/${route}`, body);
+        }
+        res.status(204).end();
+      } catch (error) {
+        res.status(502).json({ error: 'sandbox_unavailable', message: (error as Error).message });
+      }
+    },
+  );
+
+  app.post('/presenter/reset', presenterOnly, async (_req, res) => {
+    try {
+      await admin('POST', '/reset', {});
+      res.status(204).end();
+    } catch (error) {
+      res.status(502).json({ error: 'sandbox_unavailable', message: (error as Error).message });
+    }
+  });
+
+  app.use(
+    express.static(options.distDir, {
+      index: 'index.html',
+      setHeaders: (res, file) => {
+        const name = path.basename(file);
+        // The shell and the service worker must be revalidated so updates reach the page.
+        const revalidate =
+          name.endsWith('.html') ||
+          name === 'sw.js' ||
+          name === 'bank-connect.js' ||
+          name.endsWith('.webmanifest');
+        res.set('Cache-Control', revalidate ? 'no-cache' : 'public, max-age=31536000, immutable');
+      },
+    }),
+  );
+  app.use((_req, res) => void res.status(404).type('text/plain').send('not found'));
+
+  return Object.assign(app, { close: () => agent.close() });
+}

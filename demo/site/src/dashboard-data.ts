@@ -1,0 +1,111 @@
+/**
+ * Loads everything the dashboard shows through the BFF: the session, the bank, the customer's
+ * name, the accounts with their booked balance and about six months of transactions.
+ */
+import type {
+  Account,
+  AspspSummary,
+  Balance,
+  Identity,
+  SessionInfo,
+  Transaction,
+} from '../../../backend-for-frontend/api-types.js';
+import { BffRequestError, type BffApi } from './bff-api.js';
+import { addDays, parseCents } from './money.js';
+
+/** An account with what the dashboard needs of it. */
+export interface AccountView {
+  account: Account;
+  /** The booked balance in cents, with its currency and date; absent if the bank gave none. */
+  balance: { cents: number; currency: string; date: string } | undefined;
+  transactions: Transaction[];
+}
+
+/** The dashboard's data. */
+export interface DashboardData {
+  session: SessionInfo;
+  bank: AspspSummary | undefined;
+  identity: Identity | undefined;
+  accounts: AccountView[];
+  /** The first day the transactions cover. */
+  historyFrom: string;
+  today: string;
+}
+
+/** The days of history a bank gives without `extended_transaction_history` (the last 90). */
+const RECENT_DAYS = 89;
+/** The chart's six months. */
+const HISTORY_DAYS = 181;
+
+/** The booked balance if there is one (STET `CLBD`), else the first the bank sent. */
+export function pickBookedBalance(balances: readonly Balance[]): Balance | undefined {
+  return balances.find((balance) => balance.type === 'booked') ?? balances[0];
+}
+
+/** The day a transaction counts for: booking date, else value date, else transaction date. */
+export function transactionDate(transaction: Transaction): string | undefined {
+  return transaction.bookingDate ?? transaction.valueDate ?? transaction.transactionDate;
+}
+
+function isReauth(error: unknown): boolean {
+  return error instanceof BffRequestError && error.code === 'reauth_required';
+}
+
+/**
+ * Loads the dashboard. Throws a `BffRequestError` (`reauth_required`, `bank_unavailable`…) when a
+ * call the dashboard cannot do without fails. History beyond 90 days needs the
+ * `extended_transaction_history` scope; without it the chart shows what there is.
+ */
+export async function loadDashboard(
+  api: BffApi,
+  today: string,
+  directory: Promise<AspspSummary[]>,
+): Promise<DashboardData> {
+  const session = await api.getSession();
+  if (session.status === 'reauth_required') {
+    throw new BffRequestError('reauth_required', 'the consent has ended', 401, session.aspsp);
+  }
+  const [identity, accounts, aspsps] = await Promise.all([
+    api.getIdentity().catch((error: unknown) => {
+      if (isReauth(error)) throw error;
+      return undefined;
+    }),
+    api.listAccounts(),
+    directory.catch(() => []),
+  ]);
+  const recentFrom = addDays(today, -RECENT_DAYS);
+  const olderFrom = addDays(today, -HISTORY_DAYS);
+  const tomorrow = addDays(today, 1);
+  let historyFrom = olderFrom;
+  const views = await Promise.all(
+    accounts.map(async (account): Promise<AccountView> => {
+      const [balances, recent, older] = await Promise.all([
+        account.balances ?? api.getBalances(account.id).then((list) => list.balances),
+        api.listTransactions(account.id, recentFrom, tomorrow),
+        api.listTransactions(account.id, olderFrom, recentFrom).catch((error: unknown) => {
+          if (isReauth(error)) throw error;
+          historyFrom = recentFrom;
+          return [];
+        }),
+      ]);
+      const booked = pickBookedBalance(balances);
+      return {
+        account,
+        balance: booked && {
+          cents: parseCents(booked.amount.amount),
+          currency: booked.amount.currency,
+          date: booked.referenceDate ?? today,
+        },
+        transactions: [...recent, ...older],
+      };
+    }),
+  );
+  return {
+    session,
+    bank: aspsps.find((aspsp) => aspsp.id === session.aspsp),
+    identity,
+    accounts: views,
+    historyFrom,
+    today,
+  };
+}
