@@ -156,7 +156,9 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
   const children: ChildProcess[] = [];
   let demoServer: Server | undefined;
   let closeDemoApp: (() => Promise<void>) | undefined;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     await new Promise<void>((resolve) =>
       demoServer ? demoServer.close(() => resolve()) : resolve(),
     );
@@ -240,7 +242,8 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
       ['the BFF', bff.child, bff.output],
     ] as const) {
       child.once('exit', (code, signal) => {
-        if (signal === 'SIGTERM' || signal === 'SIGKILL') return;
+        // Ctrl-C reaches the whole process group: children stopping then are expected.
+        if (stopping || signal !== null || code === 0) return;
         log(`${name} stopped unexpectedly (exit ${String(code)}):\n${output()}`);
       });
     }

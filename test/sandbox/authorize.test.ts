@@ -191,7 +191,7 @@ describe('sandbox GET /authorize and consent pages', () => {
     const french = await fetch(step);
     const csp = french.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'none'/);
-    assert.match(csp, /form-action 'self' https:\/\/tpp\.bank-connect\.test/);
+    assert.match(csp, /frame-ancestors 'none'/);
     assert.equal(french.headers.get('cache-control'), 'no-store');
     const frenchPage = await french.text();
     assert.match(frenchPage, /<html lang="fr">/);
