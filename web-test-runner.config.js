@@ -2,7 +2,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { stubBff } from './test/browser/support/stub-bff.js';
-import { findBrowser } from './test/support/find-browser.js';
+import { CHROMIUM_ARGS, findBrowser } from './test/support/find-browser.js';
 
 /** Browser tests of the widget, in the system's Chromium, against a stub BFF on the same server. */
 export default {
@@ -18,14 +18,7 @@ export default {
       product: 'chromium',
       launchOptions: {
         executablePath: findBrowser(),
-        args: [
-          '--no-sandbox',
-          '--headless',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        args: [...CHROMIUM_ARGS],
       },
     }),
   ],

@@ -32,6 +32,9 @@ const STATUS: Record<ErrorCode, number> = {
   internal_error: 500,
 };
 
+/** Every stable error code, in one place: the OpenAPI document and the tests read it here. */
+export const ERROR_CODES = Object.keys(STATUS) as ErrorCode[];
+
 /** Whether retrying the same request later can succeed. */
 const RETRYABLE = new Set<ErrorCode>([
   'rate_limited',

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of the BFF's HTTP API, served at `/v1/openapi.json`. It mirrors
  * api-types.ts; test/bff/openapi.test.ts checks the two agree on every endpoint.
  */
+import { ERROR_CODES } from './errors.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -53,35 +54,7 @@ export const OPENAPI = {
         type: 'object',
         required: ['error', 'message'],
         properties: {
-          error: {
-            type: 'string',
-            enum: [
-              'invalid_request',
-              'payload_too_large',
-              'unsupported_media_type',
-              'origin_not_allowed',
-              'csrf_header_missing',
-              'rate_limited',
-              'unknown_aspsp',
-              'not_found',
-              'session_required',
-              'flow_not_found',
-              'flow_expired',
-              'flow_already_used',
-              'state_mismatch',
-              'issuer_mismatch',
-              'pkce_mismatch',
-              'access_denied',
-              'authorization_failed',
-              'reauth_required',
-              'bank_unavailable',
-              'bank_timeout',
-              'bank_rate_limited',
-              'bank_error',
-              'session_store_unavailable',
-              'internal_error',
-            ],
-          },
+          error: { type: 'string', enum: ERROR_CODES },
           message: { type: 'string' },
           aspsp: { type: 'string' },
           retryAfter: { type: 'integer', minimum: 0 },

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { createBffFixture, type BffFixture } from '../site/fixtures/bff-fixture.js';
+import { CHROMIUM_ARGS, findBrowser } from '../../test/support/find-browser.js';
 import { buildDemo } from '../build-demo.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -245,15 +246,8 @@ const out = values.out ?? join(repo, 'dist', 'screenshots');
 if (!values['no-build']) await buildDemo({ log: (message) => console.log(message) });
 const { server, origin } = await serveDemo();
 const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--headless',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  executablePath: findBrowser(),
+  args: [...CHROMIUM_ARGS],
 });
 const problems: string[] = [];
 try {

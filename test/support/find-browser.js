@@ -12,6 +12,19 @@ const CANDIDATES = [
   '/Applications/Chromium.app/Contents/MacOS/Chromium',
 ];
 
+/**
+ * Flags for headless Chromium here: no sandbox (root in a container), no GPU, and none of the
+ * background connections a closed network refuses.
+ */
+export const CHROMIUM_ARGS = Object.freeze([
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]);
+
 /** @param {string} path */
 function isExecutable(path) {
   try {

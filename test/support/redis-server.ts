@@ -4,9 +4,10 @@
  * it again on the same port, to play an outage. A missing `redis-server` fails the test with the
  * command that installs it: these tests must run, never be skipped.
  */
+import { findFreePort } from './ports.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -32,19 +33,6 @@ export function findRedisServer(): string {
     );
   }
   return 'redis-server';
-}
-
-/** A port nobody listens on now: bind port 0, read it, let it go. */
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One PING over a raw socket: true on `+PONG`. */
@@ -84,7 +72,7 @@ async function waitForPong(port: number, child: ChildProcess, output: () => stri
 export async function startTestRedis(): Promise<TestRedis> {
   const binary = findRedisServer();
   const dir = await mkdtemp(path.join(tmpdir(), 'bff-redis-'));
-  let port = await findFreePort();
+  let port = await findFreePort('127.0.0.1');
   let child: ChildProcess | undefined;
 
   const start = async () => {
@@ -128,7 +116,7 @@ export async function startTestRedis(): Promise<TestRedis> {
         await rm(dir, { recursive: true, force: true });
         throw error;
       }
-      port = await findFreePort();
+      port = await findFreePort('127.0.0.1');
     }
   }
   return {

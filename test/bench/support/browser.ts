@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { findBrowser } from '../../support/find-browser.js';
+import { CHROMIUM_ARGS, findBrowser } from '../../support/find-browser.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -11,14 +11,7 @@ export const DROP_IN = fileURLToPath(new URL('../../../dist/bank-connect.js', im
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: findBrowser(),
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
 }
 

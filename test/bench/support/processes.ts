@@ -3,8 +3,8 @@
  * processes, so that the load generator never competes with them for an event loop. A child
  * announces readiness with one JSON line on stdout; the parent polls for it with a deadline.
  */
+export { findFreePort } from '../../support/ports.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface Child<Info> {
   /** What the child printed when it became ready. */
@@ -98,17 +98,4 @@ export function stopOnSignal(stop: () => Promise<void>): void {
   };
   process.once('SIGTERM', handle);
   process.once('SIGINT', handle);
-}
-
-/** A port nobody listens on now, on localhost. */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, 'localhost', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

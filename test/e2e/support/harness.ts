@@ -4,7 +4,6 @@
  * receives and keeps, so journeys can prove that no bank token ever reaches it.
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,22 +11,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { Agent, fetch } from 'undici';
 import { startDemo, type RunningDemo } from '../../../demo/start.js';
 import { DEFAULT_PKI_DIR } from '../../pki/generate-certs.js';
-import { findBrowser } from '../../support/find-browser.js';
+import { CHROMIUM_ARGS, findBrowser } from '../../support/find-browser.js';
+import { findFreePort } from '../../support/ports.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ARTIFACTS = path.join(root, 'test/e2e/artifacts');
-
-async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, 'localhost', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface E2eDemo extends RunningDemo {
   admin(method: string, route: string, body?: unknown): Promise<unknown>;
@@ -83,16 +71,7 @@ export async function startE2eDemo(): Promise<E2eDemo> {
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: findBrowser(),
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_ARGS, '--disable-quic', '--no-first-run'],
   });
 }
 

@@ -6,36 +6,12 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { ApiError, ErrorCode } from '../../../backend-for-frontend/api-types.js';
+import { ERROR_CODES as ALL_ERROR_CODES } from '../../../backend-for-frontend/errors.js';
 import { HEALTHY, type Scenario } from '../../../demo/sandbox/state.js';
 import type { TestSandbox } from '../../support/sandbox.js';
 
 /** Every stable error code of api-types.ts `ErrorCode`, for shape checks. */
-export const ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'invalid_request',
-  'payload_too_large',
-  'unsupported_media_type',
-  'origin_not_allowed',
-  'csrf_header_missing',
-  'rate_limited',
-  'unknown_aspsp',
-  'not_found',
-  'session_required',
-  'flow_not_found',
-  'flow_expired',
-  'flow_already_used',
-  'state_mismatch',
-  'issuer_mismatch',
-  'pkce_mismatch',
-  'access_denied',
-  'authorization_failed',
-  'reauth_required',
-  'bank_unavailable',
-  'bank_timeout',
-  'bank_rate_limited',
-  'bank_error',
-  'session_store_unavailable',
-  'internal_error',
-]);
+export const ERROR_CODES: ReadonlySet<ErrorCode> = new Set(ALL_ERROR_CODES);
 
 const ERROR_KEYS = new Set(['error', 'message', 'aspsp', 'retryAfter', 'requestId']);
 
