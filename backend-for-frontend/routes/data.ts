@@ -132,19 +132,21 @@ export function createDataRouter(context: BffContext): Router {
     }
   };
 
-  const requireScope = (record: SessionRecord, scope: 'aisp' | 'cbpii') => {
+  /** The request's session, which must hold the scope the route serves. */
+  const requireConsent = async (req: Request, scope: 'aisp' | 'cbpii') => {
+    const record = await requireSession(context, req);
     if (!record.scopes.includes(scope)) {
       throw new BffError('access_denied', `the consent does not include ${scope}`, {
         aspsp: record.aspsp,
       });
     }
+    return record;
   };
 
   router.get(
     '/v1/accounts',
     handle(async (req, res) => {
-      const record = await requireSession(context, req);
-      requireScope(record, 'aisp');
+      const record = await requireConsent(req, 'aisp');
       const { body } = await get(record, req, '/accounts');
       const result: AccountList = {
         accounts: body === undefined ? [] : normalise(record.aspsp, () => normaliseAccounts(body)),
@@ -156,8 +158,7 @@ export function createDataRouter(context: BffContext): Router {
   router.get(
     '/v1/accounts/:accountId/balances',
     handle(async (req, res) => {
-      const record = await requireSession(context, req);
-      requireScope(record, 'aisp');
+      const record = await requireConsent(req, 'aisp');
       const path = `/accounts/${encodeURIComponent(readAccountId(req))}/balances`;
       const { body } = await withPageInput(record.aspsp, 'this accountId', () =>
         get(record, req, path),
@@ -172,8 +173,7 @@ export function createDataRouter(context: BffContext): Router {
   router.get(
     '/v1/accounts/:accountId/transactions',
     handle(async (req, res) => {
-      const record = await requireSession(context, req);
-      requireScope(record, 'aisp');
+      const record = await requireConsent(req, 'aisp');
       const accountId = readAccountId(req);
       const cursor = readQuery(req, 'cursor');
       let path: string;
@@ -209,8 +209,7 @@ export function createDataRouter(context: BffContext): Router {
   router.get(
     '/v1/identity',
     handle(async (req, res) => {
-      const record = await requireSession(context, req);
-      requireScope(record, 'aisp');
+      const record = await requireConsent(req, 'aisp');
       const { body } = await get(record, req, '/end-user-identity');
       const result: Identity = normalise(record.aspsp, () => normaliseIdentity(body));
       res.set('Cache-Control', 'no-store').json(result);
@@ -220,8 +219,7 @@ export function createDataRouter(context: BffContext): Router {
   router.get(
     '/v1/trusted-beneficiaries',
     handle(async (req, res) => {
-      const record = await requireSession(context, req);
-      requireScope(record, 'aisp');
+      const record = await requireConsent(req, 'aisp');
       const cursor = readQuery(req, 'cursor');
       const { body } = await get(
         record,
@@ -240,8 +238,7 @@ export function createDataRouter(context: BffContext): Router {
   router.post(
     '/v1/funds-confirmations',
     handle(async (req, res) => {
-      const record = await requireSession(context, req);
-      requireScope(record, 'cbpii');
+      const record = await requireConsent(req, 'cbpii');
       const input = parseBody(fundsSchema, req.body);
       const bank = context.banks.get(record.aspsp);
       if (!bank)

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { BankDefinition } from '../banks.js';
 import type { SandboxContext } from '../context.js';
+import { getParisDate } from '../data/calendar.js';
 import type { SandboxAccount, SandboxUser } from '../data/types.js';
 import { readClientCertificate } from '../oauth/client-certificate.js';
 import {
@@ -59,7 +60,7 @@ function unauthorized(bank: BankDefinition, message: string, error?: string): St
 
 /** The calendar date in Paris of a bank-clock instant, as `YYYY-MM-DD`. */
 function parisDate(ms: number): string {
-  return new Date(ms).toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+  return getParisDate(new Date(ms));
 }
 
 /** Parses a STET `dateFrom`/`dateTo` (date-time, or a plain date as banks accept) into a Paris date. */

@@ -4,6 +4,7 @@
  * or an object, balances embedded in the account list or not.
  */
 import type { BankDefinition } from '../banks.js';
+import { formatParisDateTime } from '../data/calendar.js';
 import type {
   SandboxAccount,
   SandboxBalance,
@@ -32,22 +33,8 @@ export function parseAmount(bank: BankDefinition, value: unknown): number | unde
   return Number.isSafeInteger(cents) ? cents : undefined;
 }
 
-const parisOffset = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Paris',
-  timeZoneName: 'longOffset',
-});
-
-/** `YYYY-MM-DD` → midnight in Paris as RFC 3339 (`2026-11-20T00:00:00+01:00`). */
-export function toParisDateTime(date: string): string {
-  const name = parisOffset
-    .formatToParts(new Date(`${date}T12:00:00Z`))
-    .find((part) => part.type === 'timeZoneName');
-  const offset = name?.value.replace('GMT', '') || '+00:00';
-  return `${date}T00:00:00${offset}`;
-}
-
 function formatDate(bank: BankDefinition, date: string): string {
-  return bank.profile.stetVersion === '1.4.0.47' ? date : toParisDateTime(date);
+  return bank.profile.stetVersion === '1.4.0.47' ? date : formatParisDateTime(date, '00:00:00');
 }
 
 function amount(bank: BankDefinition, cents: number): Json {
