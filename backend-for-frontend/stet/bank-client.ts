@@ -352,9 +352,9 @@ export class BankClient {
       ...(request.psuIpAddress ? { 'psu-ip-address': request.psuIpAddress } : {}),
     };
     const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-    let response: Response;
+    let response: globalThis.Response;
     try {
-      response = (await oauth.protectedResourceRequest(
+      response = await oauth.protectedResourceRequest(
         request.accessToken,
         request.method,
         url,
@@ -362,11 +362,11 @@ export class BankClient {
         body ?? null,
         {
           signal,
-          [oauth.customFetch]: (
+          [oauth.customFetch]: async (
             target: string,
             init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>,
           ) => {
-            const signed = signRequest(
+            const signed = await signRequest(
               {
                 method: request.method,
                 url: new URL(target),
@@ -382,13 +382,10 @@ export class BankClient {
               },
               this.aspsp.profile.signature,
             );
-            return this.#fetch(target, {
-              ...(init as RequestInit),
-              headers: signed,
-            }) as unknown as Promise<globalThis.Response>;
+            return this.#dispatch(target, request.method, signed, body, init.signal);
           },
         },
-      )) as unknown as Response;
+      );
     } catch (error) {
       if (error instanceof oauth.WWWAuthenticateChallengeError) {
         const challenge = error.cause[0];
@@ -412,7 +409,42 @@ export class BankClient {
     return this.#readResponse(response);
   }
 
-  async #readResponse(response: Response): Promise<BankResponse> {
+  /**
+   * The transport of resource calls: undici's dispatcher API on the same mTLS pool rather than its
+   * WHATWG `fetch`, which costs about 0.6 ms more CPU per call (BFF overhead bench). The answer
+   * is wrapped in a `Response` for oauth4webapi's challenge checks; redirects are not followed.
+   */
+  async #dispatch(
+    target: string,
+    method: ResourceRequest['method'],
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<globalThis.Response> {
+    const url = new URL(target);
+    const answer = await this.#agent.request({
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method,
+      headers,
+      body: body ?? null,
+      signal: signal ?? null,
+    });
+    const content = await answer.body.arrayBuffer();
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
+        responseHeaders.append(name, item);
+    }
+    const nullBody =
+      answer.statusCode === 204 || answer.statusCode === 205 || answer.statusCode === 304;
+    return new globalThis.Response(nullBody ? null : content, {
+      status: answer.statusCode,
+      headers: responseHeaders,
+    });
+  }
+
+  async #readResponse(response: globalThis.Response): Promise<BankResponse> {
     const aspsp = this.aspsp.id;
     const status = response.status;
     let text: string;

@@ -194,19 +194,41 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
   );
 }
 
+const HOUR_MS = 3_600_000;
+const parisOffsetByHour = new Map<number, number>();
+
+/**
+ * The Paris UTC offset in milliseconds at an instant. Europe/Paris has only ever changed offset on
+ * a whole UTC hour (since 1911), so one `Intl` call per hour is cached: `formatToParts` costs
+ * about 20 µs, and a page of transactions shares a handful of hours.
+ */
+function readParisOffset(millis: number): number {
+  const hour = Math.floor(millis / HOUR_MS);
+  const cached = parisOffsetByHour.get(hour);
+  if (cached !== undefined) return cached;
+  const parts = parisParts.formatToParts(new Date(hour * HOUR_MS));
+  const field = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? NaN);
+  const wall = toUtcMillis(
+    field('year'),
+    field('month'),
+    field('day'),
+    field('hour'),
+    field('minute'),
+    field('second'),
+  );
+  const offset = wall - hour * HOUR_MS;
+  if (parisOffsetByHour.size >= 4_096) parisOffsetByHour.clear();
+  parisOffsetByHour.set(hour, offset);
+  return offset;
+}
+
 /** The Paris wall-clock fields of an instant. */
 function readParisFields(millis: number) {
-  const field = (type: string) =>
-    Number(
-      parisParts.formatToParts(new Date(millis)).find((part) => part.type === type)?.value ?? NaN,
-    );
+  const wall = new Date(millis + readParisOffset(millis));
   return {
-    year: field('year'),
-    month: field('month'),
-    day: field('day'),
-    hour: field('hour'),
-    minute: field('minute'),
-    second: field('second'),
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
   };
 }
 
@@ -274,20 +296,6 @@ function parseDateOrDateTime(value: unknown): ParsedDateTime | undefined {
  */
 export function parseStetDate(value: unknown): string | undefined {
   return parseDateOrDateTime(value)?.date;
-}
-
-/** The Paris offset in milliseconds at an instant. */
-function readParisOffset(millis: number): number {
-  const paris = readParisFields(millis);
-  const wall = toUtcMillis(
-    paris.year,
-    paris.month,
-    paris.day,
-    paris.hour,
-    paris.minute,
-    paris.second,
-  );
-  return wall - Math.floor(millis / 1000) * 1000;
 }
 
 /**

@@ -33,15 +33,32 @@ export interface BffOverheadResult {
   /** BFF p50 minus direct p50, per run pair (ms). */
   addedP50Ms: Figure;
   addedP99Ms: Figure;
+  /**
+   * The same pair at one connection, where nothing queues: what the BFF adds to a single request.
+   * At 10 connections both sides run the machine flat out, so their latencies there are mostly
+   * queueing (connections / throughput) and restate the throughput ratio.
+   */
+  unloaded: {
+    durationMs: number;
+    bffP50Ms: Figure;
+    directP50Ms: Figure;
+    addedP50Ms: Figure;
+    addedP99Ms: Figure;
+  };
 }
 
 /** The direct request, signed now (the bank accepts a Date within ±300 s). */
-function signDirect(bankId: string, mtlsOrigin: string, token: string, key: string): LoadTarget {
+async function signDirect(
+  bankId: string,
+  mtlsOrigin: string,
+  token: string,
+  key: string,
+): Promise<LoadTarget> {
   const bank = SANDBOX_BANKS.find((candidate) => candidate.id === bankId);
   if (!bank) throw new Error(`no sandbox bank ${bankId}`);
   const url = new URL(`${mtlsOrigin}/${bankId}/v1/accounts`);
   const profile = bank.profile.signature;
-  const headers = signRequest(
+  const headers = await signRequest(
     {
       method: 'GET',
       url,
@@ -84,23 +101,29 @@ export async function measureBffOverhead(
       headers: partnerHeaders(session.sessionHandle),
     };
     const tls = { ca: pki['ca.pem'], cert: pki['tpp-qwac.pem'], key: pki['tpp-qwac-key.pem'] };
-    const direct = () => ({
-      ...signDirect(bank, stack.sandbox.info.mtlsOrigin, token, pki['tpp-qsealc-key.pem']),
+    const direct = async (): Promise<LoadTarget> => ({
+      ...(await signDirect(bank, stack.sandbox.info.mtlsOrigin, token, pki['tpp-qsealc-key.pem'])),
       tls,
     });
     // Warm both paths (JIT, TLS sessions, SQLite cache) before anything is recorded.
     await runLoad(viaBff, { connections, durationMs: 1_000 });
-    await runLoad(direct(), { connections, durationMs: 1_000 });
-    const bffRuns: LoadResult[] = [];
-    const directRuns: LoadResult[] = [];
-    for (let run = 0; run < runs; run++) {
-      // Alternate which goes first, so a drifting machine penalises neither side.
-      const order = run % 2 === 0 ? ['bff', 'direct'] : ['direct', 'bff'];
-      for (const side of order) {
-        if (side === 'bff') bffRuns.push(await runLoad(viaBff, { connections, durationMs }));
-        else directRuns.push(await runLoad(direct(), { connections, durationMs }));
+    await runLoad(await direct(), { connections, durationMs: 1_000 });
+    const runPairs = async (load: { connections: number; durationMs: number }) => {
+      const bffRuns: LoadResult[] = [];
+      const directRuns: LoadResult[] = [];
+      for (let run = 0; run < runs; run++) {
+        // Alternate which goes first, so a drifting machine penalises neither side.
+        const order = run % 2 === 0 ? ['bff', 'direct'] : ['direct', 'bff'];
+        for (const side of order) {
+          if (side === 'bff') bffRuns.push(await runLoad(viaBff, load));
+          else directRuns.push(await runLoad(await direct(), load));
+        }
       }
-    }
+      return { bffRuns, directRuns };
+    };
+    const { bffRuns, directRuns } = await runPairs({ connections, durationMs });
+    const unloadedMs = Math.min(durationMs, 3_000);
+    const unloaded = await runPairs({ connections: 1, durationMs: unloadedMs });
     const pick = (results: LoadResult[], field: 'throughput' | 'p50Ms' | 'p99Ms') =>
       summarise(results.map((result) => result[field]));
     const side = (results: LoadResult[]) => ({
@@ -109,8 +132,13 @@ export async function measureBffOverhead(
       p99Ms: pick(results, 'p99Ms'),
       errors: results.reduce((sum, result) => sum + result.errors, 0),
     });
-    const paired = (compute: (bffRun: LoadResult, directRun: LoadResult) => number) =>
-      summarise(bffRuns.map((bffRun, index) => compute(bffRun, directRuns[index] ?? bffRun)));
+    const paired = (
+      compute: (bffRun: LoadResult, directRun: LoadResult) => number,
+      pairs = { bffRuns, directRuns },
+    ) =>
+      summarise(
+        pairs.bffRuns.map((bffRun, index) => compute(bffRun, pairs.directRuns[index] ?? bffRun)),
+      );
     return {
       bank,
       connections,
@@ -120,6 +148,13 @@ export async function measureBffOverhead(
       throughputRatio: paired((b, d) => b.throughput / d.throughput),
       addedP50Ms: paired((b, d) => b.p50Ms - d.p50Ms),
       addedP99Ms: paired((b, d) => b.p99Ms - d.p99Ms),
+      unloaded: {
+        durationMs: unloadedMs,
+        bffP50Ms: pick(unloaded.bffRuns, 'p50Ms'),
+        directP50Ms: pick(unloaded.directRuns, 'p50Ms'),
+        addedP50Ms: paired((b, d) => b.p50Ms - d.p50Ms, unloaded),
+        addedP99Ms: paired((b, d) => b.p99Ms - d.p99Ms, unloaded),
+      },
     };
   } finally {
     await stack.stop();

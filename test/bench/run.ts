@@ -17,7 +17,7 @@ import { measureBffOverhead } from './bff-overhead.js';
 import { measureFlow } from './flow.js';
 import { measureRefreshStorm } from './refresh-storm.js';
 import { measureSessions } from './sessions.js';
-import { summariseCpuProfile } from './support/cpu-profile.js';
+import { summariseCpuProfile, type HotFunction } from './support/cpu-profile.js';
 import { formatFigure, type Figure } from './support/stats.js';
 import { measureWidgetSize } from './widget-size.js';
 import { measureWidgetSpeed } from './widget-speed.js';
@@ -35,14 +35,27 @@ const BENCHES = {
 
 type BenchName = keyof typeof BENCHES;
 
-/** Load for a short while with the BFF under `--cpu-prof`, and list its hottest functions. */
+/**
+ * Load the BFF for a short while with it and the sandbox bank under `--cpu-prof`, and list each
+ * process's hottest functions (the bank's profile also covers the direct-call runs).
+ */
 async function profileBff() {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-profile-'));
   try {
     await measureBffOverhead({ durationMs: 5_000, runs: 1, cpuProfileDir: dir });
-    const files = (await readdir(dir)).filter((file) => file.endsWith('.cpuprofile'));
-    const hot = await Promise.all(files.map((file) => summariseCpuProfile(path.join(dir, file))));
-    return { note: 'self time of the BFF process under 10 connections of GET /v1/accounts', hot };
+    const hot: Record<string, HotFunction[][]> = {};
+    for (const name of ['bff', 'bank']) {
+      const files = (await readdir(path.join(dir, name))).filter((file) =>
+        file.endsWith('.cpuprofile'),
+      );
+      hot[name] = await Promise.all(
+        files.map((file) => summariseCpuProfile(path.join(dir, name, file))),
+      );
+    }
+    return {
+      note: 'self time as a share of busy (non-idle) samples, 10 connections of GET /v1/accounts',
+      hot,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -51,7 +64,11 @@ async function profileBff() {
 function describeMachine() {
   const chromium = (() => {
     try {
-      return execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
+      return execFileSync('/usr/bin/chromium', ['--version'], {
+        encoding: 'utf8',
+        // Debian's wrapper script prints shell noise on stderr; only the version line matters.
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       return 'unknown';
     }

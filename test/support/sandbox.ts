@@ -106,7 +106,7 @@ export async function startTestSandbox(
           ? {}
           : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
       }),
-    callApi: (bankId, path, call = {}) => {
+    callApi: async (bankId, path, call = {}) => {
       const url = new URL(`${sandbox.mtlsOrigin}/${bankId}/v1${path}`);
       const body =
         call.body === undefined
@@ -123,7 +123,7 @@ export async function startTestSandbox(
       for (const [name, value] of Object.entries(headers)) if (value === '') delete headers[name];
       if (!call.unsigned) {
         const profile = bank(bankId).profile.signature;
-        headers = signRequest(
+        headers = await signRequest(
           { method: call.method ?? 'GET', url, headers, ...(body ? { body } : {}) },
           {
             keyId: call.keyId ?? (profile.keyId === 'client-id' ? CLIENT_ID : QSEALC_URL),

@@ -10,7 +10,7 @@ interface ProfileNode {
 
 export interface HotFunction {
   name: string;
-  /** Share of all samples spent in this function itself, in percent. */
+  /** Share of the busy (non-idle) samples spent in this function itself, in percent. */
   selfPercent: number;
 }
 
@@ -21,8 +21,9 @@ export async function summariseCpuProfile(file: string, top = 12): Promise<HotFu
   let all = 0;
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    all += hits;
     const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') continue;
+    all += hits;
     const where = url ? `${path.basename(url)}:${lineNumber + 1}` : 'native';
     const name = `${functionName || '(anonymous)'} ${where}`;
     totals.set(name, (totals.get(name) ?? 0) + hits);

@@ -2,6 +2,7 @@
  * The sandbox and one or more BFF instances as child processes, and a customer connecting
  * through a BFF with plain HTTP (the consent pages are plain forms).
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   ConnectedSession,
@@ -31,7 +32,7 @@ export interface StackOptions {
   /** Also connect at this bank in the sandbox process and announce the access token. */
   connectAt?: string;
   allowedOrigins?: string[];
-  /** Writes each BFF's CPU profile into this folder when it stops. */
+  /** Writes CPU profiles into this folder when the processes stop: `bff/` and `bank/`. */
   cpuProfileDir?: string;
 }
 
@@ -49,6 +50,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         BENCH_REDIRECT_URIS: ports.map((port) => `http://localhost:${port}/v1/callback`).join(','),
         ...(options.connectAt ? { BENCH_CONNECT: options.connectAt } : {}),
       },
+      ...(options.cpuProfileDir ? { cpuProfileDir: path.join(options.cpuProfileDir, 'bank') } : {}),
     });
     started.push(sandbox);
     const bffs: Child<BffChildInfo>[] = [];
@@ -60,7 +62,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           BENCH_ALLOWED_ORIGINS: [PARTNER_ORIGIN, ...(options.allowedOrigins ?? [])].join(','),
           ...(options.store ? { BENCH_BFF_STORE: options.store } : {}),
         },
-        ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+        ...(options.cpuProfileDir
+          ? { cpuProfileDir: path.join(options.cpuProfileDir, 'bff') }
+          : {}),
       });
       started.push(bff);
       bffs.push(bff);
