@@ -1,11 +1,11 @@
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, minifySync, type Plugin } from 'vite';
 
 /** Collapses the whitespace of one static chunk of an `html` or `css` template. */
 function collapse(text: string, tag: 'html' | 'css'): string {
   const single = text.replace(/\s+/g, ' ');
   return tag === 'html'
     ? single.replace(/>\s+</g, '><')
-    : single.replace(/\s*([{};,>])\s*/g, '$1').replace(/;}/g, '}');
+    : single.replace(/\s*([{};,>])\s*|(:)\s+/g, '$1$2').replace(/;}/g, '}');
 }
 
 /**
@@ -91,6 +91,64 @@ function minifyLitTemplates(): Plugin {
 }
 
 /**
+ * Swaps the decorator helper of the TypeScript transform (`__decorate`, with its argument-count
+ * dispatch and `Reflect.decorate` hook) for a smaller one with the same results for class and
+ * member decorators, which is all Lit's legacy decorators are: applied last to first, a member
+ * decorator's returned descriptor (Lit returns one for accessors only) defined on the prototype.
+ */
+function compactDecorateHelper(): Plugin {
+  return {
+    name: 'bank-connect:compact-decorate-helper',
+    transform(_code, id) {
+      if (!/@oxc-project\+runtime@[^/]+\/helpers\/esm\/decorate\.js$/.test(id)) return undefined;
+      return {
+        code: `export default function (decorators, target, key, descriptor) {
+          const member = key !== undefined;
+          let result = member ? descriptor : target;
+          for (let index = decorators.length; index--; ) {
+            const decorate = decorators[index];
+            result = (member ? decorate(target, key, result) : decorate(result)) || result;
+          }
+          if (member && result) Object.defineProperty(target, key, result);
+          return result;
+        }`,
+        map: null,
+      };
+    },
+  };
+}
+
+/**
+ * Shortens the properties whose names end with an underscore (`popup_`, `onStep_`): the widget's
+ * convention for internal members that `#private` cannot cover because another module reads
+ * them. Such a member is never public API, a Lit reactive property, a field of the BFF's JSON, nor
+ * anything another tab or another copy of the script reads (the relay, stored flows, broadcast
+ * results): those keep their names. Lit and oauth4webapi have no such names. Runs on each chunk
+ * before minification with one cache per build, so that every chunk agrees on the short names.
+ */
+function mangleInternalProperties(): Plugin {
+  let cache: Record<string, string | false> = {};
+  return {
+    name: 'bank-connect:mangle-internal-properties',
+    buildStart() {
+      cache = {};
+    },
+    renderChunk(code, chunk) {
+      const result = minifySync(chunk.fileName, code, {
+        module: true,
+        compress: false,
+        mangle: false,
+        mangleProps: { include: /^[A-Za-z]\w*_$/, cache },
+        sourcemap: true,
+      });
+      if (result.errors.length > 0) this.error(result.errors[0]?.message ?? 'mangling failed');
+      cache = result.mangleCache ?? cache;
+      return { code: result.code, map: result.map ?? null };
+    },
+  };
+}
+
+/**
  * Two library builds of the widget:
  * - default mode: `dist/bank-connect.js`, the self-contained drop-in (Lit bundled, minified);
  * - `--mode es`: `dist/es/`, ES modules for bundlers, with Lit and oauth4webapi left external.
@@ -98,7 +156,7 @@ function minifyLitTemplates(): Plugin {
 export default defineConfig(({ mode }) => {
   const es = mode === 'es';
   return {
-    plugins: [minifyLitTemplates()],
+    plugins: [minifyLitTemplates(), compactDecorateHelper(), mangleInternalProperties()],
     // The widget uses legacy decorators with `useDefineForClassFields: false` (tsconfig.json).
     oxc: { decorator: { legacy: true }, typescript: { removeClassFieldsWithoutInitializer: true } },
     build: {

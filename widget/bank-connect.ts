@@ -30,15 +30,59 @@ export type BankConnectView =
   | 'cancelled'
   | 'error';
 
-const KNOWN_SCOPES: readonly BankScope[] = ['aisp', 'cbpii', 'extended_transaction_history'];
-
 const SCOPE_MESSAGES: Record<BankScope, MessageKey> = {
   aisp: 'scopeAisp',
   cbpii: 'scopeCbpii',
   extended_transaction_history: 'scopeExtendedHistory',
 };
 
-const CONFIG_ERRORS = new Set(['BFF_MISSING', 'BFF_INVALID', 'UNKNOWN_ASPSP']);
+/** The heading of each view, which the live region announces too (but see `render`). */
+const HEADINGS: Record<BankConnectView, MessageKey> = {
+  loading: 'loading',
+  choose: 'title',
+  confirm: 'confirmTitle',
+  waiting: 'waitingTitle',
+  'popup-blocked': 'popupBlockedTitle',
+  redirecting: 'redirecting',
+  completing: 'completing',
+  connected: 'connectedTitle',
+  cancelled: 'cancelledTitle',
+  error: 'errorTitle',
+};
+
+const CANCEL_MESSAGES: Record<CancelReason, MessageKey> = {
+  user: 'cancelledUser',
+  popup_closed: 'cancelledPopupClosed',
+  bank_denied: 'cancelledBankDenied',
+};
+
+/** Where a cancel or an error happened, by view; every other view is the wait for the bank. */
+const FLOW_STEPS: Partial<Record<BankConnectView, FlowStep>> = {
+  loading: 'choose',
+  choose: 'choose',
+  confirm: 'confirm',
+  'popup-blocked': 'confirm',
+  completing: 'completing',
+};
+
+/** Errors only the page's developer can fix: the customer gets no button to try again. */
+const CONFIG_ERRORS = /^(BFF_MISSING|BFF_INVALID|UNKNOWN_ASPSP)$/;
+
+/**
+ * What the customer reads for each family of error codes (`BANK_…`, `FLOW_…`, `…_MISMATCH`, so
+ * that a new code of a family reads right); anything else is `errorGeneric`.
+ */
+const ERROR_MESSAGES: [RegExp, MessageKey][] = [
+  [CONFIG_ERRORS, 'errorConfig'],
+  [/^(ORIGIN_NOT_ALLOWED|CSRF_HEADER_MISSING)$/, 'errorConfig'],
+  [/^BFF_UNREACHABLE$/, 'errorUnreachable'],
+  [/^BANK_/, 'errorBank'],
+  [/^FLOW_/, 'errorExpired'],
+  [/_MISMATCH$|^INVALID_CALLBACK$/, 'errorSecurity'],
+];
+
+/** A button: its label and what a click does. The first button of a view is its primary one. */
+type Action = [label: MessageKey, onClick: () => void];
 
 /**
  * Open-banking consent for French STET PSD2 banks. The customer picks a bank, signs in there
@@ -97,9 +141,9 @@ export class BankConnect extends LitElement {
   static override styles = bankConnectStyles;
 
   #authorization = new AuthorizationController(this, {
-    onStep: (step) => this.#step(step),
-    onWaiting: (mode) => this.#show(mode === 'popup' ? 'waiting' : 'redirecting', true),
-    onPopupBlocked: () => {
+    onStep_: (step) => this.#step(step),
+    onWaiting_: (mode) => this.#show(mode === 'popup' ? 'waiting' : 'redirecting', true),
+    onPopupBlocked_: () => {
       this.#show('popup-blocked', true);
       emit(this, 'bank-connect-error', {
         code: 'POPUP_BLOCKED',
@@ -108,10 +152,10 @@ export class BankConnect extends LitElement {
         step: 'confirm',
       });
     },
-    onCompleting: () => this.#show('completing', false),
-    onConnected: (session) => this.#handleConnected(session),
-    onCancelled: (reason) => this.#handleCancelled(reason),
-    onFailed: (error) => this.#fail(error),
+    onCompleting_: () => this.#show('completing', false),
+    onConnected_: (session) => this.#handleConnected(session),
+    onCancelled_: (reason) => this.#handleCancelled(reason),
+    onFailed_: (error) => this.#fail(error),
   });
 
   #picker = new BankPicker(this, {
@@ -128,7 +172,6 @@ export class BankConnect extends LitElement {
   @state() private error: BankConnectError | undefined;
   @state() private cancelReason: CancelReason = 'user';
   @state() private reconnecting = false;
-  @state() private announcement = '';
 
   /** Base URL of the backend-for-frontend, e.g. `https://bff.example.com/`. Required. */
   @property({ attribute: 'bff' }) bff = '';
@@ -205,8 +248,13 @@ export class BankConnect extends LitElement {
     return this.view;
   }
 
+  /** Every message may name the bank and the site, so both are always offered. */
   #t(key: MessageKey, params?: Record<string, string | number>): string {
-    return translate(resolveLang(this.lang), key, params);
+    return translate(resolveLang(this.lang), key, {
+      bank: this.#bankName(),
+      site: this.#siteName(),
+      ...params,
+    });
   }
 
   #step(step: StepName): void {
@@ -217,33 +265,6 @@ export class BankConnect extends LitElement {
   #show(view: BankConnectView, moveFocus: boolean): void {
     this.view = view;
     this.#moveFocus = moveFocus;
-    this.announcement = this.#announce(view);
-  }
-
-  #announce(view: BankConnectView): string {
-    const bank = this.#bankName();
-    switch (view) {
-      case 'loading':
-        return this.#t('loading');
-      case 'choose':
-        return this.#t('title');
-      case 'confirm':
-        return this.#t('confirmTitle', { site: this.#siteName() });
-      case 'waiting':
-        return this.#t('waitingTitle', { bank });
-      case 'popup-blocked':
-        return this.#t('popupBlockedTitle');
-      case 'redirecting':
-        return this.#t('redirecting', { bank });
-      case 'completing':
-        return this.#t('completing');
-      case 'connected':
-        return this.#t('connectedBody', { bank });
-      case 'cancelled':
-        return this.#t('cancelledTitle');
-      case 'error':
-        return this.#t('errorTitle');
-    }
   }
 
   #focusView(): void {
@@ -345,18 +366,7 @@ export class BankConnect extends LitElement {
   }
 
   #flowStep(): FlowStep {
-    switch (this.view) {
-      case 'choose':
-      case 'loading':
-        return 'choose';
-      case 'confirm':
-      case 'popup-blocked':
-        return 'confirm';
-      case 'completing':
-        return 'completing';
-      default:
-        return 'waiting';
-    }
+    return FLOW_STEPS[this.view] ?? 'waiting';
   }
 
   #bankName(): string {
@@ -375,7 +385,7 @@ export class BankConnect extends LitElement {
   #requestedScopes(): BankScope[] {
     const scopes = this.scopes
       .split(/\s+/)
-      .filter((scope): scope is BankScope => (KNOWN_SCOPES as string[]).includes(scope));
+      .filter((scope): scope is BankScope => Object.hasOwn(SCOPE_MESSAGES, scope));
     return scopes.length > 0 ? [...new Set(scopes)] : ['aisp'];
   }
 
@@ -443,155 +453,103 @@ export class BankConnect extends LitElement {
   override render(): TemplateResult {
     // The host's own `lang` is this property, not the attribute screen readers follow.
     const lang = resolveLang(this.lang);
+    const heading = HEADINGS[this.view];
+    // Announcing "Bank connected" alone would not say which bank: the body names it.
+    const announced = this.view === 'connected' ? 'connectedBody' : heading;
     return html`
-      <div class="base ${this.view}" part="base" lang=${lang}>${this.#renderView()}</div>
+      <div class="base ${this.view}" part="base" lang=${lang}>
+        <h2 part="heading" tabindex="-1" data-autofocus>${this.#t(heading)}</h2>
+        ${this.#renderBody()}
+      </div>
       <div class="visually-hidden" part="status" role="status" aria-live="polite" lang=${lang}>
-        ${this.announcement}
+        ${this.#t(announced)}
       </div>
     `;
   }
 
-  #renderView(): TemplateResult {
+  /** What follows the heading; loading, redirecting and completing have only their heading. */
+  #renderBody(): TemplateResult | typeof nothing {
+    const retry: Action = ['retry', () => this.#handleRetry()];
+    // A reconnect renews the consent of one bank: there is no other bank to choose.
+    const changeBank: Action[] = this.reconnecting
+      ? []
+      : [['changeBank', () => this.#handleChangeBank()]];
     switch (this.view) {
-      case 'loading':
-        return this.#renderHeading(this.#t('loading'));
       case 'choose':
-        return html`${this.#renderHeading(this.#t('title'))}${this.#picker.render()}`;
+        return this.#picker.render();
       case 'confirm':
-        return this.#renderConfirm();
+        return this.#renderConfirm(changeBank);
       case 'waiting':
-        return this.#renderWaiting();
+        return this.#renderText('waitingHint', [
+          ['reopenWindow', () => this.#authorization.reopen()],
+          ['cancel', () => this.#authorization.cancel()],
+        ]);
       case 'popup-blocked':
-        return this.#renderPopupBlocked();
-      case 'redirecting':
-        return this.#renderHeading(this.#t('redirecting', { bank: this.#bankName() }));
-      case 'completing':
-        return this.#renderHeading(this.#t('completing'));
+        return this.#renderText('popupBlockedHint', [
+          ['continueHere', () => this.#handleContinue('redirect')],
+          ['tryPopupAgain', () => this.#handleContinue('popup')],
+        ]);
       case 'connected':
-        return html`${this.#renderHeading(this.#t('connectedTitle'))}
-          <p>${this.#t('connectedBody', { bank: this.#bankName() })}</p>`;
+        return this.#renderText('connectedBody');
       case 'cancelled':
-        return this.#renderCancelled();
+        return this.#renderText(CANCEL_MESSAGES[this.cancelReason], [retry, ...changeBank]);
       case 'error':
-        return this.#renderError();
+        return this.#renderError(retry);
+      default:
+        return nothing;
     }
   }
 
-  #renderHeading(text: string): TemplateResult {
-    return html`<h2 part="heading" tabindex="-1" data-autofocus>${text}</h2>`;
+  /** A paragraph and, when `actions` is given, the row of buttons (even empty, for the layout). */
+  #renderText(
+    key: MessageKey,
+    actions?: Action[],
+    params?: Record<string, string>,
+  ): TemplateResult {
+    return html`<p>${this.#t(key, params)}</p>
+      ${actions ? this.#renderActions(actions) : nothing}`;
   }
 
-  #renderButton(label: string, onClick: () => void, primary = false): TemplateResult {
-    return html`<button
-      type="button"
-      part=${primary ? 'button primary-button' : 'button'}
-      class=${primary ? 'primary' : ''}
-      @click=${onClick}
-    >
-      ${label}
-    </button>`;
+  #renderActions(actions: Action[]): TemplateResult {
+    return html`<div class="actions" part="actions">
+      ${actions.map(
+        ([label, onClick], index) =>
+          html`<button
+            type="button"
+            part=${index ? 'button' : 'button primary-button'}
+            class=${index ? '' : 'primary'}
+            @click=${onClick}
+          >
+            ${this.#t(label)}
+          </button>`,
+      )}
+    </div>`;
   }
 
-  #renderConfirm(): TemplateResult {
-    const site = this.#siteName();
-    const bank = this.#bankName();
+  #renderConfirm(changeBank: Action[]): TemplateResult {
+    const days = this.selected?.consentDays;
     return html`
-      ${this.#renderHeading(this.#t('confirmTitle', { site }))}
       <div part="consent">
-        ${this.reconnecting ? html`<p>${this.#t('reconnectIntro', { bank })}</p>` : nothing}
-        <p>${this.#t('confirmIntro', { site, bank })}</p>
+        ${this.reconnecting ? html`<p>${this.#t('reconnectIntro')}</p>` : nothing}
+        <p>${this.#t('confirmIntro')}</p>
         <ul class="scopes">
           ${this.#requestedScopes().map((scope) => html`<li>${this.#t(SCOPE_MESSAGES[scope])}</li>`)}
         </ul>
-        <p>
-          ${
-            this.selected?.consentDays
-              ? this.#t('confirmDuration', { days: this.selected.consentDays })
-              : this.#t('confirmDurationUnknown')
-          }
-        </p>
-        <p>${this.#t('confirmBank', { site })}</p>
+        <p>${days ? this.#t('confirmDuration', { days }) : this.#t('confirmDurationUnknown')}</p>
+        <p>${this.#t('confirmBank')}</p>
       </div>
-      <div class="actions" part="actions">
-        ${this.#renderButton(this.#t('continueToBank', { bank }), () => this.#handleContinue(), true)}
-        ${this.reconnecting ? nothing : this.#renderButton(this.#t('changeBank'), () => this.#handleChangeBank())}
-      </div>
+      ${this.#renderActions([['continueToBank', () => this.#handleContinue()], ...changeBank])}
     `;
   }
 
-  #renderWaiting(): TemplateResult {
-    return html`
-      ${this.#renderHeading(this.#t('waitingTitle', { bank: this.#bankName() }))}
-      <p>${this.#t('waitingHint')}</p>
-      <div class="actions" part="actions">
-        ${this.#renderButton(this.#t('reopenWindow'), () => this.#authorization.reopen(), true)}
-        ${this.#renderButton(this.#t('cancel'), () => this.#authorization.cancel())}
-      </div>
-    `;
-  }
-
-  #renderPopupBlocked(): TemplateResult {
-    return html`
-      ${this.#renderHeading(this.#t('popupBlockedTitle'))}
-      <p>${this.#t('popupBlockedHint')}</p>
-      <div class="actions" part="actions">
-        ${this.#renderButton(this.#t('continueHere'), () => this.#handleContinue('redirect'), true)}
-        ${this.#renderButton(this.#t('tryPopupAgain'), () => this.#handleContinue('popup'))}
-      </div>
-    `;
-  }
-
-  #renderCancelled(): TemplateResult {
-    const reasons: Record<CancelReason, MessageKey> = {
-      user: 'cancelledUser',
-      popup_closed: 'cancelledPopupClosed',
-      bank_denied: 'cancelledBankDenied',
-    };
-    return html`
-      ${this.#renderHeading(this.#t('cancelledTitle'))}
-      <p>${this.#t(reasons[this.cancelReason])}</p>
-      <div class="actions" part="actions">
-        ${this.#renderButton(this.#t('retry'), () => this.#handleRetry(), true)}
-        ${this.reconnecting ? nothing : this.#renderButton(this.#t('changeBank'), () => this.#handleChangeBank())}
-      </div>
-    `;
-  }
-
-  #renderError(): TemplateResult {
-    const error = this.error;
-    const code = error?.code ?? 'BANK_ERROR';
-    const retryable = error?.retryable ?? false;
-    return html`
-      ${this.#renderHeading(this.#t('errorTitle'))}
-      <p>${this.#t(this.#errorMessage(code), { code })}</p>
-      <div class="actions" part="actions">
-        ${
-          CONFIG_ERRORS.has(code)
-            ? nothing
-            : retryable
-              ? this.#renderButton(this.#t('retry'), () => this.#handleRetry(), true)
-              : this.#renderButton(this.#t('startOver'), () => this.#handleChangeBank(), true)
-        }
-      </div>
-    `;
-  }
-
-  #errorMessage(code: string): MessageKey {
-    if (
-      CONFIG_ERRORS.has(code) ||
-      code === 'ORIGIN_NOT_ALLOWED' ||
-      code === 'CSRF_HEADER_MISSING'
-    ) {
-      return 'errorConfig';
-    }
-    if (code === 'BFF_UNREACHABLE') return 'errorUnreachable';
-    if (code.startsWith('BANK_')) return 'errorBank';
-    if (code === 'FLOW_EXPIRED' || code === 'FLOW_NOT_FOUND' || code === 'FLOW_ALREADY_USED') {
-      return 'errorExpired';
-    }
-    if (['STATE_MISMATCH', 'ISSUER_MISMATCH', 'INVALID_CALLBACK', 'PKCE_MISMATCH'].includes(code)) {
-      return 'errorSecurity';
-    }
-    return 'errorGeneric';
+  #renderError(retry: Action): TemplateResult {
+    const code = this.error?.code ?? 'BANK_ERROR';
+    const message = ERROR_MESSAGES.find(([codes]) => codes.test(code))?.[1] ?? 'errorGeneric';
+    const actions: Action[] = CONFIG_ERRORS.test(code)
+      ? []
+      : this.error?.retryable
+        ? [retry]
+        : [['startOver', () => this.#handleChangeBank()]];
+    return this.#renderText(message, actions, { code });
   }
 }

@@ -15,25 +15,21 @@ import { BankConnectError, type BankConnectErrorCode } from './errors.js';
  * value is a configuration error, raised before any request.
  */
 export function parseBffUrl(value: string | undefined | null): URL {
-  if (value === undefined || value === null || value.trim() === '') {
-    throw new BankConnectError('BFF_MISSING', 'the bff attribute is required');
-  }
+  if (!value?.trim()) throw new BankConnectError('BFF_MISSING', 'the bff attribute is required');
+  const invalid = (cause?: unknown) =>
+    new BankConnectError(
+      'BFF_INVALID',
+      'the bff attribute must be an absolute http(s) url without query, fragment or credentials',
+      { cause },
+    );
   let url: URL;
   try {
     url = new URL(value);
   } catch (cause) {
-    throw new BankConnectError('BFF_INVALID', 'the bff attribute must be an absolute url', {
-      cause,
-    });
+    throw invalid(cause);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new BankConnectError('BFF_INVALID', 'the bff attribute must be an http(s) url');
-  }
-  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    throw new BankConnectError(
-      'BFF_INVALID',
-      'the bff attribute must not carry a query, fragment or credentials',
-    );
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw invalid();
   }
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url;

@@ -18,27 +18,12 @@ export type WidgetErrorCode =
 /** Every stable code a `bank-connect-error` event may carry: the widget's, and the BFF's upper-cased. */
 export type BankConnectErrorCode = WidgetErrorCode | Uppercase<BffErrorCode>;
 
-/** Codes after which trying again (same bank, new flow) may well succeed. */
-const RETRYABLE = new Set<BankConnectErrorCode>([
-  'BFF_UNREACHABLE',
-  'POPUP_BLOCKED',
-  'STATE_MISMATCH',
-  'ISSUER_MISMATCH',
-  'INVALID_CALLBACK',
-  'FLOW_EXPIRED',
-  'FLOW_NOT_FOUND',
-  'FLOW_ALREADY_USED',
-  'BANK_ERROR',
-  'BANK_UNAVAILABLE',
-  'BANK_TIMEOUT',
-  'BANK_RATE_LIMITED',
-  'RATE_LIMITED',
-  'AUTHORIZATION_FAILED',
-  'PKCE_MISMATCH',
-  'REAUTH_REQUIRED',
-  'SESSION_STORE_UNAVAILABLE',
-  'INTERNAL_ERROR',
-]);
+/**
+ * Codes after which trying again (same bank, new flow) may well succeed: every `BANK_…` and
+ * `FLOW_…` code and every `…_MISMATCH`, and these.
+ */
+const RETRYABLE =
+  /^(BANK_|FLOW_)|_MISMATCH$|^(BFF_UNREACHABLE|POPUP_BLOCKED|INVALID_CALLBACK|RATE_LIMITED|AUTHORIZATION_FAILED|REAUTH_REQUIRED|SESSION_STORE_UNAVAILABLE|INTERNAL_ERROR)$/;
 
 /**
  * The one error class of the widget. Callers test `code`, never the message or `instanceof`:
@@ -60,7 +45,7 @@ export class BankConnectError extends Error {
     super(message, { cause: options.cause });
     this.name = 'BankConnectError';
     this.code = code;
-    this.retryable = RETRYABLE.has(code);
+    this.retryable = RETRYABLE.test(code);
     this.retryAfter = options.retryAfter;
   }
 }

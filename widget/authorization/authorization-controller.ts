@@ -1,9 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type {
-  BankScope,
-  ConnectedSession,
-  FlowMode,
-} from '../../backend-for-frontend/api-types.js';
+import type { BankScope, FlowMode } from '../../backend-for-frontend/api-types.js';
 import type { BffClient } from '../bff-client.js';
 import { BankConnectError, toBankConnectError } from '../errors.js';
 import type { CancelReason, StepName, SuccessDetail } from '../events.js';
@@ -12,7 +8,7 @@ import {
   publishResult,
   subscribeToCallback,
   subscribeToResult,
-  type FlowResultMessage,
+  type FlowResult,
 } from './callback-relay.js';
 import { deleteFlow, loadFlow, pruneFlows, saveFlow, type StoredFlow } from './flow-storage.js';
 import { PopupWindow } from './popup-window.js';
@@ -20,16 +16,19 @@ import { clearReturnedFlow, navigation, type ReturnedFlow } from './redirect.js'
 import { createAuthorizationSecrets } from './secrets.js';
 import { validateCallback } from './validate-callback.js';
 
-/** What the controller tells its host; the host turns these into views and events. */
+/**
+ * What the controller tells its host; the host turns these into views and events. Names ending
+ * in `_` are internal: the build shortens them (see `mangleInternalProperties` in vite.config.ts).
+ */
 export interface AuthorizationListener {
-  onStep(step: StepName): void;
+  onStep_(step: StepName): void;
   /** The popup is at the bank, or the page is leaving for it. */
-  onWaiting(mode: FlowMode): void;
-  onPopupBlocked(): void;
-  onCompleting(): void;
-  onConnected(session: SuccessDetail): void;
-  onCancelled(reason: CancelReason): void;
-  onFailed(error: BankConnectError): void;
+  onWaiting_(mode: FlowMode): void;
+  onPopupBlocked_(): void;
+  onCompleting_(): void;
+  onConnected_(session: SuccessDetail): void;
+  onCancelled_(reason: CancelReason): void;
+  onFailed_(error: BankConnectError): void;
 }
 
 /** Everything one authorization needs. */
@@ -43,15 +42,16 @@ export interface AuthorizationRequest {
   sessionHandle: string | undefined;
 }
 
+/** The flow in progress; like every member named with a trailing `_`, never seen outside. */
 interface ActiveFlow {
-  request: AuthorizationRequest;
-  popup: PopupWindow | undefined;
-  record: StoredFlow | undefined;
-  authorizationUrl: string | undefined;
-  settled: boolean;
+  request_: AuthorizationRequest;
+  popup_: PopupWindow | undefined;
+  record_?: StoredFlow;
+  authorizationUrl_?: string;
+  settled_?: boolean;
   /** Set once a popup_closed cancel was reported: only a late success may follow it. */
-  cancelReported: boolean;
-  cleanups: (() => void)[];
+  cancelReported_?: boolean;
+  cleanups_: (() => void)[];
 }
 
 let popupCounter = 0;
@@ -71,13 +71,8 @@ export class AuthorizationController implements ReactiveController {
 
   /** Closes the bank window and drops listeners when the element leaves the page. */
   hostDisconnected(): void {
-    this.#flow?.popup?.close();
+    this.#flow?.popup_?.close();
     this.#dispose();
-  }
-
-  /** Whether a popup flow could be reopened. */
-  get hasPopup(): boolean {
-    return this.#flow?.popup !== undefined;
   }
 
   /**
@@ -88,23 +83,14 @@ export class AuthorizationController implements ReactiveController {
     this.#dispose();
     let popup: PopupWindow | undefined;
     if (request.mode === 'popup') {
-      popupCounter += 1;
-      popup = PopupWindow.open(`bank-connect-${popupCounter}`);
+      popup = PopupWindow.open(`bank-connect-${++popupCounter}`);
       if (!popup) {
-        this.#listener.onStep('popup_blocked');
-        this.#listener.onPopupBlocked();
+        this.#listener.onStep_('popup_blocked');
+        this.#listener.onPopupBlocked_();
         return;
       }
     }
-    const flow: ActiveFlow = {
-      request,
-      popup,
-      record: undefined,
-      authorizationUrl: undefined,
-      settled: false,
-      cancelReported: false,
-      cleanups: [],
-    };
+    const flow: ActiveFlow = { request_: request, popup_: popup, cleanups_: [] };
     this.#flow = flow;
     void this.#begin(flow);
   }
@@ -112,30 +98,30 @@ export class AuthorizationController implements ReactiveController {
   /** Brings the bank window back, or reopens it at the bank if it was closed. */
   reopen(): void {
     const flow = this.#flow;
-    if (!flow?.popup || !flow.authorizationUrl) return;
-    this.#listener.onStep('bank_window_reopened');
-    if (!flow.popup.closed) {
-      flow.popup.focus();
+    if (!flow?.popup_ || !flow.authorizationUrl_) return;
+    this.#listener.onStep_('bank_window_reopened');
+    if (!flow.popup_.closed) {
+      flow.popup_.focus();
       return;
     }
-    const popup = PopupWindow.open(flow.popup.target);
+    const popup = PopupWindow.open(flow.popup_.target_);
     if (!popup) {
-      this.#listener.onPopupBlocked();
+      this.#listener.onPopupBlocked_();
       return;
     }
-    flow.popup = popup;
-    popup.navigate(flow.authorizationUrl);
+    flow.popup_ = popup;
+    popup.navigate_(flow.authorizationUrl_);
     this.#watch(flow);
   }
 
   /** The customer gives up: the window closes and the flow is forgotten. */
   cancel(): void {
     const flow = this.#flow;
-    if (!flow || flow.settled) return;
-    flow.popup?.close();
-    if (flow.record) deleteFlow(flow.record.flowId);
+    if (!flow || flow.settled_) return;
+    flow.popup_?.close();
+    if (flow.record_) deleteFlow(flow.record_.flowId);
     this.#dispose();
-    this.#listener.onCancelled('user');
+    this.#listener.onCancelled_('user');
   }
 
   /**
@@ -145,11 +131,11 @@ export class AuthorizationController implements ReactiveController {
    */
   async resume(client: BffClient, returned: ReturnedFlow, sessionHandle: string | undefined) {
     if (!claimFlow(returned.flowId)) return false;
-    this.#listener.onStep('resume');
+    this.#listener.onStep_('resume');
     const record = loadFlow(returned.flowId);
     if (!record) {
       clearReturnedFlow();
-      this.#listener.onFailed(
+      this.#listener.onFailed_(
         new BankConnectError(
           'FLOW_EXPIRED',
           'the returned flow is unknown to this browser or expired',
@@ -157,14 +143,14 @@ export class AuthorizationController implements ReactiveController {
       );
       return true;
     }
-    this.#listener.onCompleting();
+    this.#listener.onCompleting_();
     await this.#finish(client, record, returned.response, sessionHandle, true);
     clearReturnedFlow();
     return true;
   }
 
   async #begin(flow: ActiveFlow): Promise<void> {
-    const { request } = flow;
+    const request = flow.request_;
     try {
       pruneFlows();
       const secrets = await createAuthorizationSecrets();
@@ -193,58 +179,61 @@ export class AuthorizationController implements ReactiveController {
         mode: request.mode,
         reconnect: request.sessionHandle !== undefined,
       };
-      flow.record = record;
-      flow.authorizationUrl = created.authorizationUrl;
+      flow.record_ = record;
+      flow.authorizationUrl_ = created.authorizationUrl;
       saveFlow(record);
-      flow.cleanups.push(
+      flow.cleanups_.push(
         subscribeToResult(record.flowId, (message) => this.#handleResult(flow, message)),
       );
-      if (flow.popup) {
-        if (flow.popup.closed) {
+      if (flow.popup_) {
+        if (flow.popup_.closed) {
           this.#settleCancelled(flow, 'popup_closed');
           return;
         }
-        flow.popup.navigate(created.authorizationUrl);
+        flow.popup_.navigate_(created.authorizationUrl);
         this.#watch(flow);
-        this.#listener.onStep('open_bank_window');
-        this.#listener.onWaiting('popup');
+        this.#listener.onStep_('open_bank_window');
+        this.#listener.onWaiting_('popup');
       } else {
-        this.#listener.onStep('handoff');
-        this.#listener.onWaiting('redirect');
+        this.#listener.onStep_('handoff');
+        this.#listener.onWaiting_('redirect');
         navigation.assign(created.authorizationUrl);
       }
     } catch (error) {
       if (this.#flow !== flow) return;
-      flow.popup?.close();
-      this.#settleFailed(flow, toBankConnectError(error));
+      flow.popup_?.close();
+      flow.settled_ = true;
+      if (flow.record_) deleteFlow(flow.record_.flowId);
+      this.#dispose();
+      this.#listener.onFailed_(toBankConnectError(error));
     }
   }
 
   #watch(flow: ActiveFlow): void {
-    const { popup, record } = flow;
+    const { popup_: popup, record_: record } = flow;
     if (!popup || !record) return;
-    flow.cleanups.push(
+    flow.cleanups_.push(
       subscribeToCallback({
         flowId: record.flowId,
-        origin: flow.request.client.origin,
+        origin: flow.request_.client.origin,
         source: popup.window,
         onResponse: (response) => {
-          if (flow.settled || this.#flow !== flow) return;
+          if (flow.settled_ || this.#flow !== flow) return;
           popup.close();
-          this.#listener.onCompleting();
+          this.#listener.onCompleting_();
           void this.#finish(
-            flow.request.client,
+            flow.request_.client,
             record,
             response,
-            flow.request.sessionHandle,
+            flow.request_.sessionHandle,
             false,
           );
         },
       }),
     );
-    popup.watchClosed(() => {
-      if (flow.settled || this.#flow !== flow) return;
-      this.#listener.onStep('bank_window_closed');
+    popup.watchClosed_(() => {
+      if (flow.settled_ || this.#flow !== flow) return;
+      this.#listener.onStep_('bank_window_closed');
       this.#settleCancelled(flow, 'popup_closed');
     });
   }
@@ -256,57 +245,33 @@ export class AuthorizationController implements ReactiveController {
     sessionHandle: string | undefined,
     publish: boolean,
   ): Promise<void> {
-    const flow = this.#flow?.record?.flowId === record.flowId ? this.#flow : undefined;
-    if (flow) flow.settled = true;
+    const flow = this.#flow?.record_?.flowId === record.flowId ? this.#flow : undefined;
+    if (flow) flow.settled_ = true;
+    let result: FlowResult;
+    let failure: BankConnectError | undefined;
     try {
       const outcome = validateCallback(response, record);
       if (outcome.kind === 'denied') {
-        deleteFlow(record.flowId);
-        if (publish)
-          publishResult({
-            type: 'bank-connect:flow-result',
-            flowId: record.flowId,
-            outcome: 'cancelled',
-          });
-        this.#dispose();
-        this.#listener.onCancelled('bank_denied');
-        return;
+        result = { outcome: 'cancelled' };
+      } else {
+        const handle = record.reconnect ? sessionHandle : undefined;
+        const session = await client.completeFlow(record.flowId, outcome.request, handle);
+        // Only these three fields travel on: whatever else the BFF adds stays out of events.
+        const detail: SuccessDetail = {
+          sessionHandle: session.sessionHandle,
+          aspsp: session.aspsp,
+          expiresAt: session.expiresAt,
+        };
+        result = { outcome: 'connected', session: detail };
       }
-      const handle = record.reconnect ? sessionHandle : undefined;
-      const session: ConnectedSession = await client.completeFlow(
-        record.flowId,
-        outcome.request,
-        handle,
-      );
-      deleteFlow(record.flowId);
-      const detail: SuccessDetail = {
-        sessionHandle: session.sessionHandle,
-        aspsp: session.aspsp,
-        expiresAt: session.expiresAt,
-      };
-      if (publish)
-        publishResult({
-          type: 'bank-connect:flow-result',
-          flowId: record.flowId,
-          outcome: 'connected',
-          session: detail,
-        });
-      this.#dispose();
-      this.#listener.onStep('complete');
-      this.#listener.onConnected(detail);
     } catch (error) {
-      const failure = toBankConnectError(error);
-      deleteFlow(record.flowId);
-      if (publish)
-        publishResult({
-          type: 'bank-connect:flow-result',
-          flowId: record.flowId,
-          outcome: 'failed',
-          code: failure.code,
-        });
-      this.#dispose();
-      this.#listener.onFailed(failure);
+      failure = toBankConnectError(error);
+      result = { outcome: 'failed', code: failure.code };
     }
+    deleteFlow(record.flowId);
+    if (publish) publishResult(record.flowId, result);
+    this.#dispose();
+    this.#report(result, failure);
   }
 
   /*
@@ -314,43 +279,41 @@ export class AuthorizationController implements ReactiveController {
    * the customer finished in a new tab). A late success is taken even after a popup_closed
    * cancel: with a COOP bank page, `popup.closed` reads true while the customer is still there.
    */
-  #handleResult(flow: ActiveFlow, message: FlowResultMessage): void {
+  #handleResult(flow: ActiveFlow, result: FlowResult): void {
     if (this.#flow !== flow) return;
-    flow.popup?.close();
+    flow.popup_?.close();
     this.#dispose();
-    if (flow.cancelReported && message.outcome !== 'connected') return;
-    if (message.outcome === 'connected') {
-      this.#listener.onStep('complete');
-      this.#listener.onConnected(message.session);
-    } else if (message.outcome === 'cancelled') {
-      this.#listener.onCancelled('bank_denied');
+    if (!flow.cancelReported_ || result.outcome === 'connected') this.#report(result);
+  }
+
+  /** Tells the host how a flow ended; `failure` is the error itself when this tab saw it. */
+  #report(result: FlowResult, failure?: BankConnectError): void {
+    if (result.outcome === 'connected') {
+      this.#listener.onStep_('complete');
+      this.#listener.onConnected_(result.session);
+    } else if (result.outcome === 'cancelled') {
+      this.#listener.onCancelled_('bank_denied');
     } else {
-      this.#listener.onFailed(
-        new BankConnectError('BANK_ERROR', `the flow failed in another tab (${message.code})`),
+      this.#listener.onFailed_(
+        failure ??
+          new BankConnectError('BANK_ERROR', `the flow failed in another tab (${result.code})`),
       );
     }
   }
 
   #settleCancelled(flow: ActiveFlow, reason: CancelReason): void {
-    flow.popup?.stopWatching();
-    flow.cancelReported = true;
+    flow.popup_?.stopWatching_();
+    flow.cancelReported_ = true;
     // Keep the result subscription and the stored flow: a late result may still come (see above).
-    this.#listener.onCancelled(reason);
-  }
-
-  #settleFailed(flow: ActiveFlow, error: BankConnectError): void {
-    flow.settled = true;
-    if (flow.record) deleteFlow(flow.record.flowId);
-    this.#dispose();
-    this.#listener.onFailed(error);
+    this.#listener.onCancelled_(reason);
   }
 
   #dispose(): void {
     const flow = this.#flow;
     if (!flow) return;
-    flow.popup?.stopWatching();
-    for (const cleanup of flow.cleanups) cleanup();
-    flow.cleanups = [];
+    flow.popup_?.stopWatching_();
+    for (const cleanup of flow.cleanups_) cleanup();
+    flow.cleanups_ = [];
     this.#flow = undefined;
   }
 }

@@ -4,16 +4,14 @@ import type { SuccessDetail } from '../events.js';
 /** Name of the same-origin channel that tells the starting tab how its flow ended. */
 export const CHANNEL_NAME = 'bank-connect';
 
-/** How a flow ended, as broadcast between tabs: ids and the session handle, never a code. */
-export type FlowResultMessage =
-  | {
-      type: 'bank-connect:flow-result';
-      flowId: string;
-      outcome: 'connected';
-      session: SuccessDetail;
-    }
-  | { type: 'bank-connect:flow-result'; flowId: string; outcome: 'cancelled' }
-  | { type: 'bank-connect:flow-result'; flowId: string; outcome: 'failed'; code: string };
+/** How a flow ended: the session handle, or the error code; never an authorization code. */
+export type FlowResult =
+  | { outcome: 'connected'; session: SuccessDetail }
+  | { outcome: 'cancelled' }
+  | { outcome: 'failed'; code: string };
+
+/** A flow result as broadcast between tabs. */
+export type FlowResultMessage = { type: 'bank-connect:flow-result'; flowId: string } & FlowResult;
 
 /** A flow waiting for its popup's `postMessage`. */
 export interface CallbackSubscription {
@@ -29,8 +27,8 @@ interface Relay {
   callbacks: Map<string, CallbackSubscription>;
   results: Map<string, Set<(message: FlowResultMessage) => void>>;
   claimed: Set<string>;
-  channel: BroadcastChannel | undefined;
-  listening: boolean;
+  channel?: BroadcastChannel;
+  listening?: boolean;
 }
 
 /*
@@ -41,37 +39,24 @@ const RELAY_KEY = Symbol.for('bank-connect.relay.v1');
 
 function relay(): Relay {
   const holder = globalThis as typeof globalThis & { [RELAY_KEY]?: Relay };
-  holder[RELAY_KEY] ??= {
-    callbacks: new Map(),
-    results: new Map(),
-    claimed: new Set(),
-    channel: undefined,
-    listening: false,
-  };
+  holder[RELAY_KEY] ??= { callbacks: new Map(), results: new Map(), claimed: new Set() };
   return holder[RELAY_KEY];
 }
 
+/** Whether `data` is a message of that type about a flow: an object with a string `flowId`. */
+function isFlowMessage(data: unknown, type: string): data is Record<string, unknown> {
+  const message = data as { type?: unknown; flowId?: unknown } | null;
+  return message?.type === type && typeof message.flowId === 'string';
+}
+
 function isCallbackMessage(data: unknown): data is CallbackMessage {
-  const message = data as Partial<CallbackMessage> | null;
-  return (
-    typeof message === 'object' &&
-    message !== null &&
-    message.type === 'bank-connect:callback' &&
-    typeof message.flowId === 'string' &&
-    typeof message.response === 'string'
-  );
+  return isFlowMessage(data, 'bank-connect:callback') && typeof data.response === 'string';
 }
 
 function isFlowResult(data: unknown): data is FlowResultMessage {
-  const message = data as Partial<FlowResultMessage> | null;
   return (
-    typeof message === 'object' &&
-    message !== null &&
-    message.type === 'bank-connect:flow-result' &&
-    typeof message.flowId === 'string' &&
-    (message.outcome === 'connected' ||
-      message.outcome === 'cancelled' ||
-      message.outcome === 'failed')
+    isFlowMessage(data, 'bank-connect:flow-result') &&
+    ['connected', 'cancelled', 'failed'].includes(data.outcome as string)
   );
 }
 
@@ -131,7 +116,8 @@ export function subscribeToResult(
 }
 
 /** Tells every tab of this origin (and the other instances of this window) how a flow ended. */
-export function publishResult(message: FlowResultMessage): void {
+export function publishResult(flowId: string, result: FlowResult): void {
+  const message: FlowResultMessage = { type: 'bank-connect:flow-result', flowId, ...result };
   ensureListening();
   relay().channel?.postMessage(message);
   dispatchResult(message);

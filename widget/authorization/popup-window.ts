@@ -6,6 +6,7 @@ const FEATURES = 'popup,width=520,height=720';
 /**
  * The bank window. It must be opened synchronously inside the click handler, before any `await`,
  * or popup blockers refuse it; it starts blank and is sent to the bank once the BFF answers.
+ * Members ending in `_` are internal: the build shortens their names (see vite.config.ts).
  */
 export class PopupWindow {
   /** The popup, for the `event.source` check of its callback. */
@@ -30,7 +31,7 @@ export class PopupWindow {
   }
 
   /** Sends the popup to the bank's authorization endpoint. */
-  navigate(url: string): void {
+  navigate_(url: string): void {
     this.window.location.href = url;
   }
 
@@ -41,7 +42,7 @@ export class PopupWindow {
 
   /** Closes it, so no orphan bank window outlives the flow. */
   close(): void {
-    this.stopWatching();
+    this.stopWatching_();
     if (!this.window.closed) this.window.close();
   }
 
@@ -49,26 +50,26 @@ export class PopupWindow {
    * Calls `onClosed` once the popup has been seen closed twice in a row: the grace of one period
    * lets a callback posted just before the popup closed itself arrive first.
    */
-  watchClosed(onClosed: () => void): void {
-    this.stopWatching();
+  watchClosed_(onClosed: () => void): void {
+    this.stopWatching_();
     let seen = 0;
     this.#timer = setInterval(() => {
       seen = this.window.closed ? seen + 1 : 0;
       if (seen >= 2) {
-        this.stopWatching();
+        this.stopWatching_();
         onClosed();
       }
     }, POLL_MS);
   }
 
   /** Stops the closed-popup check. */
-  stopWatching(): void {
+  stopWatching_(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
   /** The window name, reused to reopen the same window. */
-  get target(): string {
+  get target_(): string {
     return this.#name;
   }
 }
