@@ -30,6 +30,7 @@ export interface AspspSummary {
 }
 
 export interface AspspDirectory {
+  /** Sorted by name in French collation ("Crédit" between "Caisse" and "LCL"), as shown. */
   aspsps: AspspSummary[];
 }
 

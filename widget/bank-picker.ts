@@ -37,7 +37,12 @@ export function rememberLastUsedAspsp(id: string): void {
 
 interface Entry {
   aspsp: AspspSummary;
-  key: string;
+  /** The search key, built on the first search: most customers pick without typing. */
+  key?: string;
+}
+
+function searchKeyOf(entry: Entry): string {
+  return (entry.key ??= normaliseForSearch(`${entry.aspsp.name} ${entry.aspsp.bic}`));
 }
 
 /** What the picker needs from the element that hosts it. */
@@ -51,8 +56,8 @@ export interface BankPickerOptions {
 /**
  * Bank search as a WAI-ARIA APG combobox with a listbox popup: the input keeps focus and points
  * at the active option with `aria-activedescendant`. Both live in the host's shadow root, since
- * ARIA id references do not cross shadow boundaries. Names are normalised once per directory, so
- * a keystroke costs one substring scan.
+ * ARIA id references do not cross shadow boundaries. Names are normalised once, on the first
+ * search, so a keystroke costs one substring scan.
  */
 export class BankPicker implements ReactiveController {
   #host: ReactiveControllerHost & HTMLElement;
@@ -80,14 +85,14 @@ export class BankPicker implements ReactiveController {
     option?.scrollIntoView?.({ block: 'nearest' });
   }
 
-  /** Loads a directory; the last used bank goes first. */
+  /**
+   * Loads a directory in the order given (the BFF sorts it by name in French collation); the last
+   * used bank goes first. Nothing is normalised yet: at 400 banks that would cost more than the
+   * first render, and most customers pick without typing.
+   */
   setDirectory(aspsps: readonly AspspSummary[], lastUsedId = readLastUsedAspsp()): void {
     this.#lastUsedId = aspsps.some((aspsp) => aspsp.id === lastUsedId) ? lastUsedId : undefined;
-    const entries = aspsps.map((aspsp) => ({
-      aspsp,
-      key: normaliseForSearch(`${aspsp.name} ${aspsp.bic}`),
-    }));
-    entries.sort((a, b) => a.key.localeCompare(b.key));
+    const entries: Entry[] = aspsps.map((aspsp) => ({ aspsp }));
     const last = entries.findIndex((entry) => entry.aspsp.id === this.#lastUsedId);
     if (last > 0) entries.unshift(...entries.splice(last, 1));
     this.#entries = entries;
@@ -112,7 +117,7 @@ export class BankPicker implements ReactiveController {
     this.#matches =
       terms.length === 0
         ? this.#entries
-        : this.#entries.filter((entry) => terms.every((term) => entry.key.includes(term)));
+        : this.#entries.filter((entry) => terms.every((term) => searchKeyOf(entry).includes(term)));
     this.#activeIndex = this.#matches.length > 0 ? 0 : -1;
     this.#host.requestUpdate();
   }

@@ -113,9 +113,8 @@ describe('bank picker', () => {
     const { el } = await mountPicker('big');
     expect(optionNames(el)).to.have.length(50);
     expect($(el, '#bank-search-hint').textContent).to.contain('400');
-    const started = performance.now();
+    // How fast is measured by `npm run bench` (time per keystroke), not asserted here.
     await typeSearch(el, 'regionale 391');
-    expect(performance.now() - started).to.be.below(200);
     await expect(optionNames(el)).to.deep.equal(['Banque Régionale 391']);
   });
 
