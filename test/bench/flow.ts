@@ -14,7 +14,7 @@
  * - customer (automation): the rest, Playwright typing and clicking on the bank pages.
  */
 import type { Request } from 'playwright-core';
-import { ensureDropIn, launchChromium } from './support/browser.js';
+import { buildDropIn, launchChromium } from './support/browser.js';
 import { startBenchServer } from './support/bench-pages.js';
 import { findFreePort } from './support/processes.js';
 import { startStack } from './support/stack.js';
@@ -73,7 +73,7 @@ export async function measureFlow(options: { runs?: number } = {}): Promise<Flow
   const pageOrigin = `http://localhost:${pagePort}`;
   const stack = await startStack({ allowedOrigins: [pageOrigin] });
   const server = await startBenchServer({
-    dropIn: await ensureDropIn(),
+    dropIn: await buildDropIn(),
     banks: 0,
     port: pagePort,
     files: { '/flow.html': PAGE, '/flow-bench.js': SCRIPT },

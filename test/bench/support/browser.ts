@@ -1,12 +1,15 @@
 /** Headless Chromium for the browser benchmarks, launched like web-test-runner.config.js does. */
-import { access } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, findBrowser } from '../../support/find-browser.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
-export const DROP_IN = fileURLToPath(new URL('../../../dist/bank-connect.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -15,14 +18,20 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Builds the widget (`npm run build`) when the drop-in is missing. */
-export async function ensureDropIn(): Promise<string> {
-  try {
-    await access(DROP_IN);
-  } catch {
-    await promisify(execFile)('npm', ['run', 'build'], {
-      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+let built: Promise<string> | undefined;
+
+/**
+ * Builds the drop-in from the working tree once per bench run, into a temporary folder: a
+ * `dist/` left by an earlier build could be stale, and the bench must measure the code as it is.
+ */
+export function buildDropIn(): Promise<string> {
+  built ??= (async () => {
+    const outDir = await mkdtemp(path.join(tmpdir(), 'bench-drop-in-'));
+    process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+    await promisify(execFile)('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir'], {
+      cwd: ROOT,
     });
-  }
-  return DROP_IN;
+    return path.join(outDir, 'bank-connect.js');
+  })();
+  return built;
 }
