@@ -1,8 +1,18 @@
 // @ts-check
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { build } from 'vite';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { stubBff } from './test/browser/support/stub-bff.js';
 import { CHROMIUM_ARGS, findBrowser } from './test/support/find-browser.js';
+
+// The ES build as published (minified, internal names shortened), for test/browser/built-es.test.ts:
+// the suites otherwise run on the source. Under node_modules/.cache, so no dist/ is touched.
+await build({
+  configFile: 'vite.config.ts',
+  mode: 'es',
+  logLevel: 'warn',
+  build: { outDir: 'node_modules/.cache/bank-connect/es', emptyOutDir: true },
+});
 
 /** Browser tests of the widget, in the system's Chromium, against a stub BFF on the same server. */
 export default {
