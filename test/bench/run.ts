@@ -21,6 +21,7 @@ import { summariseCpuProfile, type HotFunction } from './support/cpu-profile.js'
 import { formatFigure, type Figure } from './support/stats.js';
 import { measureWidgetSize } from './widget-size.js';
 import { measureWidgetSpeed } from './widget-speed.js';
+import { findBrowser } from '../support/find-browser.js';
 
 export const LATEST = fileURLToPath(new URL('./latest.json', import.meta.url));
 
@@ -64,7 +65,7 @@ async function profileBff() {
 function describeMachine() {
   const chromium = (() => {
     try {
-      return execFileSync('/usr/bin/chromium', ['--version'], {
+      return execFileSync(findBrowser(), ['--version'], {
         encoding: 'utf8',
         // Debian's wrapper script prints shell noise on stderr; only the version line matters.
         stdio: ['ignore', 'pipe', 'ignore'],
