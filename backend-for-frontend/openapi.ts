@@ -222,7 +222,7 @@ export const OPENAPI = {
     '/v1/aspsps': {
       get: {
         summary:
-          'The bank directory for the picker (no endpoints, no secrets). Cacheable, with an ETag.',
+          'The bank directory for the picker, sorted by name in French collation (no endpoints, no secrets). Cacheable, with an ETag.',
         parameters: [csrf],
         responses: {
           '200': {
