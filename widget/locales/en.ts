@@ -46,5 +46,4 @@ export const en: Messages = {
   errorSecurity: 'The bank’s answer failed our security checks. Start again.',
   retry: 'Try again',
   startOver: 'Start over',
-  logoAlt: '',
 };

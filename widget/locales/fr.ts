@@ -46,7 +46,6 @@ export const fr = {
   errorSecurity: 'La réponse de la banque n’a pas passé nos contrôles de sécurité. Recommencez.',
   retry: 'Réessayer',
   startOver: 'Recommencer',
-  logoAlt: '',
 } as const;
 
 /** A message key: every user-facing string of the widget. */
