@@ -73,6 +73,13 @@ function isTimeout(error: unknown): boolean {
   return name === 'TimeoutError' || causeName === 'TimeoutError' || name === 'AbortError';
 }
 
+/** A failure to reach or hear from the bank: `bank_timeout` when the deadline hit it. */
+function toTransportError(aspsp: string, error: unknown): BffError {
+  return isTimeout(error)
+    ? new BffError('bank_timeout', 'the bank did not answer in time', { aspsp, cause: error })
+    : new BffError('bank_unavailable', 'the bank cannot be reached', { aspsp, cause: error });
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -274,12 +281,7 @@ export class BankClient {
           cause: error,
         });
       }
-      if (isTimeout(error))
-        throw new BffError('bank_timeout', 'the bank did not answer in time', {
-          aspsp,
-          cause: error,
-        });
-      throw new BffError('bank_unavailable', 'the bank cannot be reached', { aspsp, cause: error });
+      throw toTransportError(aspsp, error);
     }
   }
 
@@ -362,14 +364,15 @@ export class BankClient {
         body ?? null,
         {
           signal,
+          // oauth4webapi hands back `url.href` with the Authorization header it added.
           [oauth.customFetch]: async (
-            target: string,
+            _href: string,
             init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>,
           ) => {
             const signed = await signRequest(
               {
                 method: request.method,
-                url: new URL(target),
+                url,
                 headers: init.headers,
                 ...(body ? { body } : {}),
               },
@@ -382,7 +385,7 @@ export class BankClient {
               },
               this.aspsp.profile.signature,
             );
-            return this.#dispatch(target, request.method, signed, body, init.signal);
+            return this.#dispatch(url, request.method, signed, body, init.signal);
           },
         },
       );
@@ -399,12 +402,7 @@ export class BankClient {
           cause: error,
         });
       }
-      if (isTimeout(error))
-        throw new BffError('bank_timeout', 'the bank did not answer in time', {
-          aspsp,
-          cause: error,
-        });
-      throw new BffError('bank_unavailable', 'the bank cannot be reached', { aspsp, cause: error });
+      throw toTransportError(aspsp, error);
     }
     return this.#readResponse(response);
   }
@@ -415,13 +413,12 @@ export class BankClient {
    * is wrapped in a `Response` for oauth4webapi's challenge checks; redirects are not followed.
    */
   async #dispatch(
-    target: string,
+    url: URL,
     method: ResourceRequest['method'],
     headers: Record<string, string>,
     body: Buffer | undefined,
     signal: AbortSignal | undefined,
   ): Promise<globalThis.Response> {
-    const url = new URL(target);
     const answer = await this.#agent.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
@@ -444,26 +441,16 @@ export class BankClient {
     });
   }
 
+  /** Maps the bank's status to a result or a BffError; the body is already in memory. */
   async #readResponse(response: globalThis.Response): Promise<BankResponse> {
     const aspsp = this.aspsp.id;
     const status = response.status;
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      if (isTimeout(error))
-        throw new BffError('bank_timeout', 'the bank did not answer in time', {
-          aspsp,
-          cause: error,
-        });
-      throw new BffError('bank_unavailable', 'the bank connection failed', { aspsp, cause: error });
-    }
+    const text = await response.text();
     if (status === 401) throw new BankUnauthorizedError('the bank refused the access token');
     if (status === 429) {
-      const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
       throw new BffError('bank_rate_limited', 'the bank is rate limiting', {
         aspsp,
-        ...(retryAfter === undefined ? {} : { retryAfter }),
+        ...this.#retryAfter(response),
       });
     }
     if (status === 403)
@@ -472,6 +459,8 @@ export class BankClient {
     if (status >= 500)
       throw new BffError('bank_unavailable', `the bank answered ${status}`, { aspsp });
     if (status >= 400) throw new BankRequestRefusedError(aspsp, status);
+    // Never followed: the request carries the access token and the TPP's signature.
+    if (status >= 300) throw new BffError('bank_error', `the bank answered ${status}`, { aspsp });
     if (status === 204 || text === '') return { status, body: undefined };
     try {
       return { status, body: JSON.parse(text) as unknown };

@@ -16,6 +16,7 @@ const scenarioSchema = z
     rateLimitedRetryAfter: z.number().int().min(0).max(3_600).nullable(),
     malformedJson: z.boolean(),
     connectionReset: z.boolean(),
+    redirectTo: z.url().nullable(),
   })
   .partial()
   .strict();

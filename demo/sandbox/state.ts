@@ -79,6 +79,11 @@ export interface Scenario {
   malformedJson: boolean;
   /** The bank closes the connection without answering (a TLS/transport failure). */
   connectionReset: boolean;
+  /**
+   * The AISP/CBPII endpoints answer `302` to this URL: a TPP must not follow it, since the
+   * request carries its access token and its signature.
+   */
+  redirectTo: string | null;
 }
 
 export const HEALTHY: Scenario = Object.freeze({
@@ -88,6 +93,7 @@ export const HEALTHY: Scenario = Object.freeze({
   rateLimitedRetryAfter: null,
   malformedJson: false,
   connectionReset: false,
+  redirectTo: null,
 });
 
 /** Creates an unguessable token, code or id (256 bits, base64url). */

@@ -8,6 +8,7 @@ import type {
 } from '../../backend-for-frontend/api-types.js';
 import {
   completeFlow,
+  flowRequestBody,
   PARTNER_ORIGIN,
   readError,
   requestCompletion,
@@ -371,15 +372,6 @@ async function startFlowRaw(
   const { origin, ...body } = overrides;
   return bff.call('POST', '/v1/flows', {
     ...(origin === undefined ? {} : { origin }),
-    body: {
-      aspsp: 'azur',
-      scopes: ['aisp'],
-      state: createPkce().verifier,
-      codeChallenge: createPkce().challenge,
-      codeChallengeMethod: 'S256',
-      mode: 'redirect',
-      returnTo: RETURN_TO,
-      ...body,
-    },
+    body: flowRequestBody(body),
   });
 }

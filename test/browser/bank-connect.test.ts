@@ -4,6 +4,7 @@ import {
   button,
   chooseBank,
   mount,
+  type EventRecorder,
   spyOnWindowOpen,
   stubBff,
   unmountAll,
@@ -292,49 +293,28 @@ describe('<bank-connect>', () => {
       await expect(el).to.be.accessible();
     });
 
-    it('passes axe on the waiting view', async () => {
-      restoreOpen = spyOnWindowOpen().restore;
-      const { el, events } = await mount({ bff: stubBff('hold'), aspsp: 'lcl', mode: 'popup' });
-      await events.step('select_bank');
-      await el.updateComplete;
-      button(el, /LCL/).click();
-      await events.step('open_bank_window');
-      await el.updateComplete;
-      await expect(el).to.be.accessible();
-    });
-
-    it('passes axe on the popup-blocked view', async () => {
-      restoreOpen = spyOnWindowOpen(() => null).restore;
-      const { el, events } = await mount({ bff: stubBff(), aspsp: 'lcl', mode: 'popup' });
-      await events.step('select_bank');
-      await el.updateComplete;
-      button(el, /LCL/).click();
-      await events.wait('bank-connect-error');
-      await el.updateComplete;
-      await expect(el).to.be.accessible();
-    });
-
-    it('passes axe on the connected view', async () => {
-      restoreOpen = spyOnWindowOpen().restore;
-      const { el, events } = await mount({ bff: stubBff(), aspsp: 'lcl', mode: 'popup' });
-      await events.step('select_bank');
-      await el.updateComplete;
-      button(el, /LCL/).click();
-      await events.wait('bank-connect-success');
-      await el.updateComplete;
-      await expect(el).to.be.accessible();
-    });
-
-    it('passes axe on the cancelled view', async () => {
-      restoreOpen = spyOnWindowOpen().restore;
-      const { el, events } = await mount({ bff: stubBff('denied'), aspsp: 'lcl', mode: 'popup' });
-      await events.step('select_bank');
-      await el.updateComplete;
-      button(el, /LCL/).click();
-      await events.wait('bank-connect-cancel');
-      await el.updateComplete;
-      await expect(el).to.be.accessible();
-    });
+    // Each view after "Continue": the stub's scenario, whether the popup is blocked, and the
+    // event that says the view is there.
+    const afterContinue: [string, string, boolean, (events: EventRecorder) => Promise<unknown>][] =
+      [
+        ['waiting', 'hold', false, (events) => events.step('open_bank_window')],
+        ['popup-blocked', 'ok', true, (events) => events.wait('bank-connect-error')],
+        ['connected', 'ok', false, (events) => events.wait('bank-connect-success')],
+        ['cancelled', 'denied', false, (events) => events.wait('bank-connect-cancel')],
+      ];
+    for (const [view, scenario, blocked, settled] of afterContinue) {
+      it(`passes axe on the ${view} view`, async () => {
+        restoreOpen = spyOnWindowOpen(blocked ? () => null : undefined).restore;
+        const { el, events } = await mount({ bff: stubBff(scenario), aspsp: 'lcl', mode: 'popup' });
+        await events.step('select_bank');
+        await el.updateComplete;
+        button(el, /LCL/).click();
+        await settled(events);
+        await el.updateComplete;
+        await expect(el.currentView).to.equal(view);
+        await expect(el).to.be.accessible();
+      });
+    }
 
     it('passes axe on the error view', async () => {
       const { el, events } = await mount({ bff: 'http://127.0.0.1:9/' });

@@ -16,6 +16,7 @@ import type { TokenSealer } from '../../backend-for-frontend/sessions/sealing.js
 import { createLogger } from '../../backend-for-frontend/logger.js';
 import {
   completeFlow,
+  flowRequestBody,
   PARTNER_ORIGIN,
   requestCompletion,
   RETURN_TO,
@@ -42,17 +43,6 @@ describe('attacks on the BFF', () => {
   after(async () => {
     await bff.stop();
     await sandbox.stop();
-  });
-
-  const flowBody = (overrides: Record<string, unknown> = {}) => ({
-    aspsp: 'azur',
-    scopes: ['aisp'],
-    state: createPkce().verifier,
-    codeChallenge: createPkce().challenge,
-    codeChallengeMethod: 'S256',
-    mode: 'redirect',
-    returnTo: RETURN_TO,
-    ...overrides,
   });
 
   const errorOf = async (response: Response) => assertApiError(await response.json());
@@ -172,7 +162,7 @@ describe('attacks on the BFF', () => {
         const text = await actual.text();
         assert.equal(assertApiError(JSON.parse(text)).error, 'origin_not_allowed');
         assert.doesNotMatch(text, /iban|FR76/i);
-        const flow = await bff.call('POST', '/v1/flows', { origin, body: flowBody() });
+        const flow = await bff.call('POST', '/v1/flows', { origin, body: flowRequestBody() });
         assert.equal(flow.status, 403, origin);
         assert.equal(flow.headers.get('access-control-allow-origin'), null);
       }
@@ -208,7 +198,9 @@ describe('attacks on the BFF', () => {
     ];
     for (const [name, returnTo] of attempts) {
       it(`refuses a returnTo with ${name}`, async () => {
-        const response = await bff.call('POST', '/v1/flows', { body: flowBody({ returnTo }) });
+        const response = await bff.call('POST', '/v1/flows', {
+          body: flowRequestBody({ returnTo }),
+        });
         assert.ok(response.status === 400 || response.status === 403, `${response.status}`);
         const error = await errorOf(response);
         assert.ok(
@@ -220,7 +212,7 @@ describe('attacks on the BFF', () => {
 
     it('accepts a returnTo on the calling origin and redirects only there', async () => {
       const response = await bff.call('POST', '/v1/flows', {
-        body: flowBody({ returnTo: `${PARTNER_ORIGIN}/a/../connect?x=1#drop` }),
+        body: flowRequestBody({ returnTo: `${PARTNER_ORIGIN}/a/../connect?x=1#drop` }),
       });
       assert.equal(response.status, 201);
     });
@@ -268,7 +260,7 @@ describe('attacks on the BFF', () => {
     it('refuses a replayed state: reusing it for a new flow or a second callback', async () => {
       const started = await startFlow(bff, 'azur');
       const reuse = await bff.call('POST', '/v1/flows', {
-        body: flowBody({ state: started.state }),
+        body: flowRequestBody({ state: started.state }),
       });
       assert.equal(reuse.status, 400);
       assert.match((await errorOf(reuse)).message, /state/);
@@ -642,7 +634,9 @@ describe('attacks on the BFF', () => {
       const otherClient = new Agent({ localAddress: '127.0.0.2' });
       try {
         const burst = await Promise.all(
-          Array.from({ length: 20 }, () => limited.call('POST', '/v1/flows', { body: flowBody() })),
+          Array.from({ length: 20 }, () =>
+            limited.call('POST', '/v1/flows', { body: flowRequestBody() }),
+          ),
         );
         const statuses = burst.map((response) => response.status).sort();
         assert.equal(statuses.filter((status) => status === 201).length, 5);
@@ -657,7 +651,7 @@ describe('attacks on the BFF', () => {
         // Trust proxy is off: X-Forwarded-For is the client's word, not an address.
         for (const spoof of ['203.0.113.7', '127.0.0.2', '::1', '203.0.113.8, 198.51.100.1']) {
           const response = await limited.call('POST', '/v1/flows', {
-            body: flowBody(),
+            body: flowRequestBody(),
             headers: { 'X-Forwarded-For': spoof, 'X-Real-IP': spoof, Forwarded: `for=${spoof}` },
           });
           assert.equal(response.status, 429, spoof);
@@ -673,7 +667,7 @@ describe('attacks on the BFF', () => {
             'X-Bank-Connect': '1',
             'Content-Type': 'application/json',
           },
-          body: JSON.stringify(flowBody()),
+          body: JSON.stringify(flowRequestBody()),
         });
         assert.equal(other.status, 201, await other.text());
       } finally {
@@ -689,7 +683,7 @@ describe('attacks on the BFF', () => {
       try {
         const from = (ip: string) =>
           proxied.call('POST', '/v1/flows', {
-            body: flowBody(),
+            body: flowRequestBody(),
             headers: { 'X-Forwarded-For': ip },
           });
         const first = [

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { AccountList } from '../../backend-for-frontend/api-types.js';
@@ -176,6 +178,37 @@ describe('bank faults: mapping, bounded retries and timeouts', () => {
         assert.doesNotMatch(error.message, /\{|"/, 'no bank body in the message');
       });
       assert.equal((await bankCalls(sandbox, 'mistral'))['GET /trusted-beneficiaries'], 1);
+    });
+
+    it('never follows a bank redirect with the token: bank_error, nothing sent elsewhere', async () => {
+      const elsewhere: string[] = [];
+      const server = createServer((request, response) => {
+        elsewhere.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
+        response.end('{"accounts":[]}');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        await resetCalls(sandbox, 'azur');
+        await during(
+          sandbox,
+          'azur',
+          { redirectTo: `http://127.0.0.1:${port}/steal` },
+          async () => {
+            const { response } = await timed('GET', '/v1/accounts', 'azur');
+            assert.equal(response.status, 502);
+            assert.equal(assertApiError(await response.json()).error, 'bank_error');
+          },
+        );
+        assert.deepEqual(elsewhere, []);
+        assert.equal(
+          (await bankCalls(sandbox, 'azur'))['GET /accounts'],
+          1,
+          'a 3xx is not retried',
+        );
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it('answers bank_timeout within the timeout, spending its budget on one call', async () => {

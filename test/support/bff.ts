@@ -163,6 +163,23 @@ export async function startTestBff(
   return bff;
 }
 
+/**
+ * A valid `POST /v1/flows` body (azur, redirect mode, a fresh state and PKCE pair); tests change
+ * one field at a time through `overrides`.
+ */
+export function flowRequestBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    aspsp: 'azur',
+    scopes: ['aisp'],
+    state: createPkce().verifier,
+    codeChallenge: createPkce().challenge,
+    codeChallengeMethod: 'S256',
+    mode: 'redirect',
+    returnTo: RETURN_TO,
+    ...overrides,
+  };
+}
+
 /** `POST /v1/flows` with a fresh state and PKCE pair. */
 export async function startFlow(
   bff: TestBff,
@@ -173,15 +190,13 @@ export async function startFlow(
   const state = createPkce().verifier;
   const response = await bff.call('POST', '/v1/flows', {
     ...(options.handle ? { handle: options.handle } : {}),
-    body: {
+    body: flowRequestBody({
       aspsp,
-      scopes: options.scopes ?? ['aisp'],
       state,
       codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-      mode: options.mode ?? 'redirect',
-      returnTo: RETURN_TO,
-    },
+      ...(options.scopes ? { scopes: options.scopes } : {}),
+      ...(options.mode ? { mode: options.mode } : {}),
+    }),
   });
   if (response.status !== 201)
     throw new Error(`POST /v1/flows: ${response.status} ${await response.text()}`);

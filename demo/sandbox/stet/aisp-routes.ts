@@ -199,6 +199,7 @@ export function createAispRouter(context: SandboxContext): Router {
         const { scenario } = state;
         if (scenario.connectionReset) return void req.socket.destroy();
         if (scenario.down) throw new StetError(503, 'service unavailable', { 'Retry-After': '30' });
+        if (scenario.redirectTo) return void res.redirect(302, scenario.redirectTo);
         if (scenario.slowApiMs > 0) await delay(scenario.slowApiMs);
         if (scenario.rateLimitedRetryAfter !== null) {
           throw new StetError(429, 'too many requests', {
