@@ -1,31 +1,75 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { cli } from '@custom-elements-manifest/analyzer/cli.js';
 
-const source = readFileSync(new URL('../../widget/bank-connect.ts', import.meta.url), 'utf8');
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
-/** The names a JSDoc tag lists in the element's class doc comment (its public API). */
-function tagged(tag: string): string[] {
-  return [...source.matchAll(new RegExp(`@${tag} ([\\w-]+)`, 'g'))].map((match) => match[1] ?? '');
+interface Named {
+  name: string;
+  fieldName?: string;
 }
 
-describe('README and the element’s API', () => {
-  it('documents every attribute the element declares', () => {
-    const attributes = [...source.matchAll(/@property\(\{ attribute: '([\w-]+)'/g)].map(
-      (match) => match[1],
+interface ElementDeclaration {
+  tagName?: string;
+  attributes?: Named[];
+  events?: Named[];
+  cssParts?: Named[];
+  cssProperties?: Named[];
+}
+
+interface Manifest {
+  modules: { declarations?: ElementDeclaration[] }[];
+}
+
+/** The manifest `npm run build` publishes, generated in memory with the same configuration. */
+async function generateManifest(): Promise<ElementDeclaration> {
+  const manifest = (await cli({
+    argv: ['analyze', '--config', 'custom-elements-manifest.config.mjs', '--quiet'],
+    cwd: ROOT,
+    noWrite: true,
+  })) as Manifest;
+  const element = manifest.modules
+    .flatMap((module) => module.declarations ?? [])
+    .find((declaration) => declaration.tagName === 'bank-connect');
+  assert.ok(element, 'the manifest declares <bank-connect>');
+  return element;
+}
+
+const element = await generateManifest();
+
+describe('README and the element’s Custom Elements Manifest', () => {
+  it('lists the public attributes only, never internal state', () => {
+    assert.deepEqual(
+      element.attributes?.map((attribute) => [attribute.name, attribute.fieldName]),
+      [
+        ['bff', 'bff'],
+        ['mode', 'mode'],
+        ['scopes', 'scopes'],
+        ['lang', 'lang'],
+        ['aspsp', 'aspsp'],
+        ['session', 'session'],
+        ['return-to', 'returnTo'],
+        ['partner', 'partner'],
+      ],
     );
-    assert.ok(attributes.length >= 7);
-    for (const attribute of attributes)
-      assert.match(readme, new RegExp(`\\| \`${attribute}\`\\s+\\|`), attribute);
   });
 
-  it('documents every event, part and custom property of the class doc comment', () => {
-    for (const tag of ['event', 'csspart', 'cssproperty']) {
-      const names = tagged(tag);
-      assert.ok(names.length > 3, `the class documents its ${tag}s`);
-      for (const name of names)
-        assert.ok(readme.includes(`\`${name}\``), `${tag} ${name} is in the README`);
+  it('documents every attribute in the README table, with its property', () => {
+    for (const attribute of element.attributes ?? []) {
+      const row = new RegExp(`\\| \`${attribute.name}\`\\s+\\| \`${attribute.fieldName}\`\\s+\\|`);
+      assert.match(readme, row, attribute.name);
+    }
+  });
+
+  it('documents every event, part and custom property', () => {
+    const { events, cssParts, cssProperties } = element;
+    for (const [kind, names] of Object.entries({ events, cssParts, cssProperties })) {
+      assert.ok((names?.length ?? 0) > 3, `the manifest has ${kind}`);
+      for (const { name } of names ?? [])
+        assert.ok(readme.includes(`\`${name}\``), `${kind}: ${name} is in the README`);
     }
   });
 });
