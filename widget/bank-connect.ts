@@ -125,7 +125,6 @@ export class BankConnect extends LitElement {
   static override properties = {
     view: { state: true },
     directory: { state: true },
-    selected: { state: true },
     selectedId: { state: true },
     error: { state: true },
     cancelReason: { state: true },
@@ -167,7 +166,6 @@ export class BankConnect extends LitElement {
   /** The current view. */
   private view: BankConnectView = 'loading';
   private directory: AspspSummary[] = [];
-  private selected: AspspSummary | undefined;
   private selectedId: string | undefined;
   private error: BankConnectError | undefined;
   private cancelReason: CancelReason = 'user';
@@ -258,7 +256,7 @@ export class BankConnect extends LitElement {
   }
 
   #step(step: StepName): void {
-    const aspsp = this.selected?.id ?? this.selectedId;
+    const aspsp = this.selectedId;
     emit(this, 'bank-connect-step', aspsp ? { step, aspsp } : { step });
   }
 
@@ -293,12 +291,7 @@ export class BankConnect extends LitElement {
     }
     const client = this.#client;
     const returned = readReturnedFlow(globalThis.location?.hash ?? '');
-    const directory = client.listAspsps().then(
-      (result) => result.aspsps,
-      (error: unknown) => {
-        throw toBankConnectError(error);
-      },
-    );
+    const directory = client.listAspsps().then((result) => result.aspsps);
     if (returned) {
       directory.then((aspsps) => this.#setDirectory(aspsps)).catch(() => undefined);
       const taken = await this.#authorization.resume(client, returned, this.session || undefined);
@@ -306,17 +299,15 @@ export class BankConnect extends LitElement {
     }
     try {
       if (this.session) {
-        const info = await client.getSession(this.session).catch((error: unknown) => {
-          const failure = toBankConnectError(error);
-          if (failure.code === 'SESSION_REQUIRED') return undefined;
-          throw failure;
+        // An unknown or revoked handle is no session: the customer connects a bank afresh.
+        const info = await client.getSession(this.session).catch((error: BankConnectError) => {
+          if (error.code !== 'SESSION_REQUIRED') throw error;
         });
         if (generation !== this.#generation) return;
         if (info) {
           this.selectedId = info.aspsp;
           this.#setDirectory(await directory.catch(() => []));
           if (generation !== this.#generation) return;
-          this.selected = this.directory.find((aspsp) => aspsp.id === info.aspsp);
           if (info.status === 'active') {
             this.#show('connected', false);
             this.#step('session_active');
@@ -369,8 +360,13 @@ export class BankConnect extends LitElement {
     return FLOW_STEPS[this.view] ?? 'waiting';
   }
 
+  /** The chosen bank's directory entry; absent while the directory loads or if it lacks the bank. */
+  #selected(): AspspSummary | undefined {
+    return this.directory.find((aspsp) => aspsp.id === this.selectedId);
+  }
+
   #bankName(): string {
-    return this.selected?.name ?? this.selectedId ?? '';
+    return this.#selected()?.name ?? this.selectedId ?? '';
   }
 
   #siteName(): string {
@@ -390,7 +386,6 @@ export class BankConnect extends LitElement {
   }
 
   #handleSelect(aspsp: AspspSummary, moveFocus = true): void {
-    this.selected = aspsp;
     this.selectedId = aspsp.id;
     this.#step('select_bank');
     this.#show('confirm', moveFocus);
@@ -398,7 +393,7 @@ export class BankConnect extends LitElement {
 
   /** Runs synchronously in the click: the popup must open before any await. */
   #handleContinue(mode: FlowMode = this.#resolveMode()): void {
-    const aspsp = this.selected?.id ?? this.selectedId;
+    const aspsp = this.selectedId;
     if (!this.#client || !aspsp) return;
     this.#step('confirm');
     this.#authorization.start({
@@ -414,7 +409,6 @@ export class BankConnect extends LitElement {
   #handleConnected(session: SuccessDetail): void {
     rememberLastUsedAspsp(session.aspsp);
     this.selectedId = session.aspsp;
-    this.selected = this.directory.find((aspsp) => aspsp.id === session.aspsp) ?? this.selected;
     this.#show('connected', true);
     emit(this, 'bank-connect-success', {
       sessionHandle: session.sessionHandle,
@@ -431,7 +425,6 @@ export class BankConnect extends LitElement {
   }
 
   #handleChangeBank(): void {
-    this.selected = undefined;
     this.selectedId = undefined;
     this.reconnecting = false;
     this.#picker.reset();
@@ -443,7 +436,7 @@ export class BankConnect extends LitElement {
   }
 
   #handleRetry(): void {
-    if (this.selected || this.selectedId) {
+    if (this.selectedId) {
       this.#show('confirm', true);
     } else {
       void this.#initialise();
@@ -527,7 +520,7 @@ export class BankConnect extends LitElement {
   }
 
   #renderConfirm(changeBank: Action[]): TemplateResult {
-    const days = this.selected?.consentDays;
+    const days = this.#selected()?.consentDays;
     return html`
       <div part="consent">
         ${this.reconnecting ? html`<p>${this.#t('reconnectIntro')}</p>` : nothing}

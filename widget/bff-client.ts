@@ -50,8 +50,8 @@ export class BffClient {
   }
 
   /** `GET /v1/aspsps`: the bank directory. */
-  listAspsps(signal?: AbortSignal): Promise<AspspDirectory> {
-    return this.#request<AspspDirectory>('GET', 'v1/aspsps', { signal });
+  listAspsps(): Promise<AspspDirectory> {
+    return this.#request<AspspDirectory>('GET', 'v1/aspsps', {});
   }
 
   /** `GET /v1/session`: what the BFF knows of a session handle. */
@@ -77,11 +77,7 @@ export class BffClient {
   async #request<T>(
     method: 'GET' | 'POST',
     path: string,
-    options: {
-      body?: unknown;
-      sessionHandle?: string | undefined;
-      signal?: AbortSignal | undefined;
-    },
+    options: { body?: unknown; sessionHandle?: string | undefined },
   ): Promise<T> {
     const headers: Record<string, string> = { 'X-Bank-Connect': '1', Accept: 'application/json' };
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -94,10 +90,8 @@ export class BffClient {
         body: options.body === undefined ? null : JSON.stringify(options.body),
         credentials: 'omit',
         cache: method === 'GET' ? 'no-cache' : 'no-store',
-        signal: options.signal ?? null,
       });
     } catch (cause) {
-      if (options.signal?.aborted) throw cause;
       throw new BankConnectError('BFF_UNREACHABLE', `the bff did not answer ${method} /${path}`, {
         cause,
       });
@@ -116,10 +110,7 @@ function toApiError(status: number, payload: unknown): BankConnectError {
   if (typeof body?.error === 'string') {
     const code = body.error.toUpperCase() as Uppercase<ErrorCode> & BankConnectErrorCode;
     const message = typeof body.message === 'string' ? body.message : `bff error ${status}`;
-    return new BankConnectError(code, message, {
-      cause: { status, requestId: body.requestId },
-      ...(typeof body.retryAfter === 'number' ? { retryAfter: body.retryAfter } : {}),
-    });
+    return new BankConnectError(code, message, { cause: { status, requestId: body.requestId } });
   }
   return new BankConnectError('BFF_BAD_RESPONSE', `the bff answered status ${status}`, {
     cause: { status },

@@ -26,43 +26,27 @@ const RETRYABLE =
   /^(BANK_|FLOW_)|_MISMATCH$|^(BFF_UNREACHABLE|POPUP_BLOCKED|INVALID_CALLBACK|RATE_LIMITED|AUTHORIZATION_FAILED|REAUTH_REQUIRED|SESSION_STORE_UNAVAILABLE|INTERNAL_ERROR)$/;
 
 /**
- * The one error class of the widget. Callers test `code`, never the message or `instanceof`:
- * two copies of the script on a page have two classes but the same codes.
+ * The one error class of the widget. The page sees its `code`, `message` and `retryable` in
+ * `bank-connect-error`, never the instance; code inside the widget tests `code` too.
  */
 export class BankConnectError extends Error {
   /** Stable, upper-case code. */
   readonly code: BankConnectErrorCode;
   /** Whether a new attempt may succeed; drives the retry button. */
   readonly retryable: boolean;
-  /** For rate limits: seconds the BFF asked to wait. */
-  readonly retryAfter: number | undefined;
 
-  constructor(
-    code: BankConnectErrorCode,
-    message: string,
-    options: { cause?: unknown; retryAfter?: number } = {},
-  ) {
-    super(message, { cause: options.cause });
+  constructor(code: BankConnectErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'BankConnectError';
     this.code = code;
     this.retryable = RETRYABLE.test(code);
-    this.retryAfter = options.retryAfter;
   }
 }
 
 /** Wraps anything thrown into a `BankConnectError`, keeping the original as `cause`. */
 export function toBankConnectError(error: unknown): BankConnectError {
   if (error instanceof BankConnectError) return error;
-  if (isCoded(error)) return error as BankConnectError;
   return new BankConnectError('BANK_ERROR', 'unexpected failure during the bank connection', {
     cause: error,
   });
-}
-
-function isCoded(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    error.name === 'BankConnectError' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  );
 }

@@ -57,9 +57,9 @@ describe('redirect mode and other tabs', () => {
     expect(stored).to.include({
       version: 1,
       flowId: flow.flowId,
-      aspsp: 'lcl',
       state: flow.state,
-      mode: 'redirect',
+      issuer: flow.issuer,
+      reconnect: false,
     });
     expect(stored.codeVerifier).to.be.a('string');
   });

@@ -170,13 +170,11 @@ export class AuthorizationController implements ReactiveController {
       const record: StoredFlow = {
         version: 1,
         flowId: created.flowId,
-        aspsp: request.aspsp,
         state: secrets.state,
         codeVerifier: secrets.codeVerifier,
         issuer: created.issuer,
         issParameterSupported: created.issParameterSupported,
         expiresAt: created.expiresAt,
-        mode: request.mode,
         reconnect: request.sessionHandle !== undefined,
       };
       flow.record_ = record;

@@ -1,5 +1,3 @@
-import type { FlowMode } from '../../backend-for-frontend/api-types.js';
-
 /** Prefix of the localStorage keys holding in-flight flows, one key per flow. */
 export const FLOW_KEY_PREFIX = 'bank-connect:flow:';
 
@@ -12,7 +10,6 @@ export const FLOW_KEY_PREFIX = 'bank-connect:flow:';
 export interface StoredFlow {
   version: 1;
   flowId: string;
-  aspsp: string;
   state: string;
   codeVerifier: string;
   /** RFC 9207: the issuer `iss` must equal. */
@@ -20,7 +17,6 @@ export interface StoredFlow {
   issParameterSupported: boolean;
   /** ISO 8601; after this the entry is deleted unread. */
   expiresAt: string;
-  mode: FlowMode;
   /** Whether completing must send the existing session handle (a reconnect). */
   reconnect: boolean;
 }
@@ -36,11 +32,8 @@ function storage(): Storage | undefined {
 function isStoredFlow(value: unknown): value is StoredFlow {
   const flow = value as Partial<StoredFlow> | null;
   return (
-    typeof flow === 'object' &&
-    flow !== null &&
-    flow.version === 1 &&
+    flow?.version === 1 &&
     typeof flow.flowId === 'string' &&
-    typeof flow.aspsp === 'string' &&
     typeof flow.state === 'string' &&
     typeof flow.codeVerifier === 'string' &&
     typeof flow.issuer === 'string' &&
