@@ -121,14 +121,39 @@ function mangleInternalProperties(): Plugin {
 }
 
 /**
+ * The drop-in is one file, so the flow module that the ES build loads on demand
+ * (`widget/authorization/load-flow.ts`) is imported statically instead: inlining the dynamic
+ * import would wrap every module it reaches, Lit and oauth4webapi included, in lazy initialisers
+ * (505 B gzip).
+ */
+function inlineFlowModule(): Plugin {
+  return {
+    name: 'bank-connect:inline-flow-module',
+    enforce: 'pre',
+    load(id) {
+      if (!id.endsWith('/widget/authorization/load-flow.ts')) return undefined;
+      return [
+        "import { AuthorizationFlow } from './authorization-flow.js';",
+        'export const loadFlowModule = () => Promise.resolve({ AuthorizationFlow });',
+      ].join('\n');
+    },
+  };
+}
+
+/**
  * Two library builds of the widget:
  * - default mode: `dist/bank-connect.js`, the self-contained drop-in (Lit bundled, minified);
- * - `--mode es`: `dist/es/`, ES modules for bundlers, with Lit and oauth4webapi left external.
+ * - `--mode es`: `dist/es/`, ES modules for bundlers, with Lit and oauth4webapi left external;
+ *   the authorization flow is a chunk that the element imports when the customer picks a bank.
  */
 export default defineConfig(({ mode }) => {
   const es = mode === 'es';
   return {
-    plugins: [minifyLitTemplates(), mangleInternalProperties()],
+    plugins: [
+      minifyLitTemplates(),
+      mangleInternalProperties(),
+      ...(es ? [] : [inlineFlowModule()]),
+    ],
     // Lit's reactive properties are accessors on the prototype: as with tsconfig.json's
     // `useDefineForClassFields: false`, fields are assigned, and a field without initializer is
     // not emitted, so that none shadows an accessor.

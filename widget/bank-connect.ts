@@ -51,7 +51,7 @@ const CONFIG_ERRORS = /^(BFF_MISSING|BFF_INVALID|UNKNOWN_ASPSP)$/;
 const ERROR_MESSAGES: [RegExp, MessageKey][] = [
   [CONFIG_ERRORS, 'errorConfig'],
   [/^(ORIGIN_NOT_ALLOWED|CSRF_HEADER_MISSING)$/, 'errorConfig'],
-  [/^BFF_UNREACHABLE$/, 'errorUnreachable'],
+  [/^(BFF_UNREACHABLE|SCRIPT_LOAD_FAILED)$/, 'errorUnreachable'],
   [/^BANK_/, 'errorBank'],
   [/^FLOW_/, 'errorExpired'],
   [/_MISMATCH$|^INVALID_CALLBACK$/, 'errorSecurity'],
@@ -263,6 +263,8 @@ export class BankConnect extends LitElement {
   #show(view: BankConnectView, moveFocus: boolean): void {
     this.view = view;
     this.#moveFocus = moveFocus;
+    // The customer reads the consent: time enough to fetch the flow code before the click.
+    if (view === 'confirm') this.#authorization.preload();
   }
 
   #focusView(): void {
@@ -474,8 +476,8 @@ export class BankConnect extends LitElement {
         return this.#renderConfirm(changeBank);
       case 'waiting':
         return this.#renderText('waitingHint', [
-          ['reopenWindow', () => this.#authorization.reopen()],
-          ['cancel', () => this.#authorization.cancel()],
+          ['reopenWindow', () => this.#authorization.flow?.reopen_()],
+          ['cancel', () => this.#authorization.flow?.cancel_()],
         ]);
       case 'popup-blocked':
         return this.#renderText('popupBlockedHint', [

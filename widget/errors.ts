@@ -8,12 +8,12 @@ export type WidgetErrorCode =
   | 'BFF_BAD_RESPONSE'
   | 'UNKNOWN_ASPSP'
   | 'POPUP_BLOCKED'
+  | 'SCRIPT_LOAD_FAILED'
   | 'STATE_MISMATCH'
   | 'ISSUER_MISMATCH'
   | 'INVALID_CALLBACK'
   | 'FLOW_EXPIRED'
-  | 'BANK_ERROR'
-  | 'REAUTH_REQUIRED';
+  | 'BANK_ERROR';
 
 /** Every stable code a `bank-connect-error` event may carry: the widget's, and the BFF's upper-cased. */
 export type BankConnectErrorCode = WidgetErrorCode | Uppercase<BffErrorCode>;
@@ -23,7 +23,7 @@ export type BankConnectErrorCode = WidgetErrorCode | Uppercase<BffErrorCode>;
  * `FLOW_…` code and every `…_MISMATCH`, and these.
  */
 const RETRYABLE =
-  /^(BANK_|FLOW_)|_MISMATCH$|^(BFF_UNREACHABLE|POPUP_BLOCKED|INVALID_CALLBACK|RATE_LIMITED|AUTHORIZATION_FAILED|REAUTH_REQUIRED|SESSION_STORE_UNAVAILABLE|INTERNAL_ERROR)$/;
+  /^(BANK_|FLOW_)|_MISMATCH$|^(BFF_UNREACHABLE|POPUP_BLOCKED|SCRIPT_LOAD_FAILED|INVALID_CALLBACK|RATE_LIMITED|AUTHORIZATION_FAILED|REAUTH_REQUIRED|SESSION_STORE_UNAVAILABLE|INTERNAL_ERROR)$/;
 
 /**
  * The one error class of the widget. The page sees its `code`, `message` and `retryable` in

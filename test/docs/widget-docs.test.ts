@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { BankConnectError, type WidgetErrorCode } from '../../widget/errors.js';
 import { cli } from '@custom-elements-manifest/analyzer/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const errors = readFileSync(new URL('../../widget/errors.ts', import.meta.url), 'utf8');
 
 interface Named {
   name: string;
@@ -70,6 +72,17 @@ describe('README and the element’s Custom Elements Manifest', () => {
       assert.ok((names?.length ?? 0) > 3, `the manifest has ${kind}`);
       for (const { name } of names ?? [])
         assert.ok(readme.includes(`\`${name}\``), `${kind}: ${name} is in the README`);
+    }
+  });
+
+  it('lists every error code the widget raises itself, and whether it is retryable', () => {
+    const union = /export type WidgetErrorCode =([^;]+);/.exec(errors)?.[1] ?? '';
+    const codes = [...union.matchAll(/'([A-Z_]+)'/g)].map((match) => match[1]);
+    assert.ok(codes.length > 10, 'the widget has its codes');
+    for (const code of codes) {
+      const retryable = new BankConnectError(code as WidgetErrorCode, '').retryable;
+      const row = `\\| \`${code}\`\\s+\\| ${retryable ? 'yes' : 'no'} `;
+      assert.match(readme, new RegExp(row), code);
     }
   });
 });

@@ -1,68 +1,35 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { BankScope, FlowMode } from '../../backend-for-frontend/api-types.js';
 import type { BffClient } from '../bff-client.js';
-import { BankConnectError, toBankConnectError } from '../errors.js';
-import type { CancelReason, StepName, SuccessDetail } from '../events.js';
-import {
-  claimFlow,
-  publishResult,
-  subscribeToCallback,
-  subscribeToResult,
-  type FlowResult,
-} from './callback-relay.js';
-import { deleteFlow, loadFlow, pruneFlows, saveFlow, type StoredFlow } from './flow-storage.js';
+import { BankConnectError } from '../errors.js';
+import type {
+  AuthorizationFlow,
+  AuthorizationListener,
+  AuthorizationRequest,
+} from './authorization-flow.js';
+import { loadFlowModule } from './load-flow.js';
 import { PopupWindow } from './popup-window.js';
-import { clearReturnedFlow, navigation, type ReturnedFlow } from './redirect.js';
-import { createAuthorizationSecrets } from './secrets.js';
-import { validateCallback } from './validate-callback.js';
+import type { ReturnedFlow } from './redirect.js';
 
-/**
- * What the controller tells its host; the host turns these into views and events. Names ending
- * in `_` are internal: the build shortens them (see `mangleInternalProperties` in vite.config.ts).
- */
-export interface AuthorizationListener {
-  onStep_(step: StepName): void;
-  /** The popup is at the bank, or the page is leaving for it. */
-  onWaiting_(mode: FlowMode): void;
-  onPopupBlocked_(): void;
-  onCompleting_(): void;
-  onConnected_(session: SuccessDetail): void;
-  onCancelled_(reason: CancelReason): void;
-  onFailed_(error: BankConnectError): void;
-}
+export type { AuthorizationListener, AuthorizationRequest } from './authorization-flow.js';
 
-/** Everything one authorization needs. */
-export interface AuthorizationRequest {
-  client: BffClient;
-  aspsp: string;
-  scopes: BankScope[];
-  mode: FlowMode;
-  returnTo: string;
-  /** For a reconnect: the existing handle, sent as a bearer token to the BFF only. */
-  sessionHandle: string | undefined;
-}
-
-/** The flow in progress; like every member named with a trailing `_`, never seen outside. */
-interface ActiveFlow {
-  request_: AuthorizationRequest;
-  popup_: PopupWindow | undefined;
-  record_?: StoredFlow;
-  authorizationUrl_?: string;
-  settled_?: boolean;
-  /** Set once a popup_closed cancel was reported: only a late success may follow it. */
-  cancelReported_?: boolean;
-  cleanups_: (() => void)[];
-}
+/** Where the flow module comes from; tests replace `load` to see its fetch fail. */
+export const flowModule = { load: loadFlowModule };
 
 let popupCounter = 0;
 
 /**
- * Runs one OAuth 2.0 authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636) through the BFF,
- * by popup or by redirect, and completes flows that come back through the page's fragment.
+ * The element's side of the authorization: opens the bank window in the click handler, where
+ * popup blockers allow it, and hands it to `AuthorizationFlow` once that module is loaded.
  */
 export class AuthorizationController implements ReactiveController {
   #listener: AuthorizationListener;
-  #flow: ActiveFlow | undefined;
+  #loading: Promise<AuthorizationFlow> | undefined;
+  #flow: AuthorizationFlow | undefined;
+  /**
+   * Counts starts and disconnections. A start whose module arrives after a newer start, or after
+   * the element left the page, closes its window instead of going on.
+   */
+  #attempt = 0;
 
   constructor(host: ReactiveControllerHost, listener: AuthorizationListener) {
     this.#listener = listener;
@@ -71,8 +38,13 @@ export class AuthorizationController implements ReactiveController {
 
   /** Closes the bank window and drops listeners when the element leaves the page. */
   hostDisconnected(): void {
-    this.#flow?.popup_?.close();
-    this.#dispose();
+    this.#attempt += 1;
+    this.#flow?.close_();
+  }
+
+  /** Fetches the flow module while the customer reads the consent; `start` reports a failure. */
+  preload(): void {
+    this.#load().catch(() => undefined);
   }
 
   /**
@@ -80,7 +52,7 @@ export class AuthorizationController implements ReactiveController {
    * first `await`, which is what popup blockers require.
    */
   start(request: AuthorizationRequest): void {
-    this.#dispose();
+    const attempt = ++this.#attempt;
     let popup: PopupWindow | undefined;
     if (request.mode === 'popup') {
       popup = PopupWindow.open(`bank-connect-${++popupCounter}`);
@@ -90,228 +62,53 @@ export class AuthorizationController implements ReactiveController {
         return;
       }
     }
-    const flow: ActiveFlow = { request_: request, popup_: popup, cleanups_: [] };
-    this.#flow = flow;
-    void this.#begin(flow);
+    this.#load().then(
+      (flow) => (attempt === this.#attempt ? flow.start_(request, popup) : popup?.close()),
+      (error: unknown) => {
+        popup?.close();
+        if (attempt === this.#attempt) this.#listener.onFailed_(loadError(error));
+      },
+    );
   }
 
-  /** Brings the bank window back, or reopens it at the bank if it was closed. */
-  reopen(): void {
-    const flow = this.#flow;
-    if (!flow?.popup_ || !flow.authorizationUrl_) return;
-    this.#listener.onStep_('bank_window_reopened');
-    if (!flow.popup_.closed) {
-      flow.popup_.focus();
-      return;
-    }
-    const popup = PopupWindow.open(flow.popup_.target_);
-    if (!popup) {
-      this.#listener.onPopupBlocked_();
-      return;
-    }
-    flow.popup_ = popup;
-    popup.navigate_(flow.authorizationUrl_);
-    this.#watch(flow);
-  }
-
-  /** The customer gives up: the window closes and the flow is forgotten. */
-  cancel(): void {
-    const flow = this.#flow;
-    if (!flow || flow.settled_) return;
-    flow.popup_?.close();
-    if (flow.record_) deleteFlow(flow.record_.flowId);
-    this.#dispose();
-    this.#listener.onCancelled_('user');
+  /** The flow in progress, once its module is loaded: reopening and cancelling go to it. */
+  get flow(): AuthorizationFlow | undefined {
+    return this.#flow;
   }
 
   /**
-   * Completes a flow whose result came back in the fragment (redirect mode, or a popup that lost
-   * its opener). Only one instance per window takes it; reloading half-way is harmless because
-   * the BFF completes idempotently for the same verifier.
+   * Completes a flow whose result came back in the fragment; `false` when another instance of
+   * this window took it.
    */
-  async resume(client: BffClient, returned: ReturnedFlow, sessionHandle: string | undefined) {
-    if (!claimFlow(returned.flowId)) return false;
-    this.#listener.onStep_('resume');
-    const record = loadFlow(returned.flowId);
-    if (!record) {
-      clearReturnedFlow();
-      this.#listener.onFailed_(
-        new BankConnectError(
-          'FLOW_EXPIRED',
-          'the returned flow is unknown to this browser or expired',
-        ),
-      );
-      return true;
-    }
-    this.#listener.onCompleting_();
-    await this.#finish(client, record, returned.response, sessionHandle, true);
-    clearReturnedFlow();
-    return true;
-  }
-
-  async #begin(flow: ActiveFlow): Promise<void> {
-    const request = flow.request_;
-    try {
-      pruneFlows();
-      const secrets = await createAuthorizationSecrets();
-      const created = await request.client.createFlow(
-        {
-          aspsp: request.aspsp,
-          scopes: request.scopes,
-          state: secrets.state,
-          codeChallenge: secrets.codeChallenge,
-          codeChallengeMethod: 'S256',
-          mode: request.mode,
-          returnTo: request.returnTo,
-        },
-        request.sessionHandle,
-      );
-      if (this.#flow !== flow) return;
-      const record: StoredFlow = {
-        version: 1,
-        flowId: created.flowId,
-        state: secrets.state,
-        codeVerifier: secrets.codeVerifier,
-        issuer: created.issuer,
-        issParameterSupported: created.issParameterSupported,
-        expiresAt: created.expiresAt,
-        reconnect: request.sessionHandle !== undefined,
-      };
-      flow.record_ = record;
-      flow.authorizationUrl_ = created.authorizationUrl;
-      saveFlow(record);
-      flow.cleanups_.push(
-        subscribeToResult(record.flowId, (message) => this.#handleResult(flow, message)),
-      );
-      if (flow.popup_) {
-        if (flow.popup_.closed) {
-          this.#settleCancelled(flow, 'popup_closed');
-          return;
-        }
-        flow.popup_.navigate_(created.authorizationUrl);
-        this.#watch(flow);
-        this.#listener.onStep_('open_bank_window');
-        this.#listener.onWaiting_('popup');
-      } else {
-        this.#listener.onStep_('handoff');
-        this.#listener.onWaiting_('redirect');
-        navigation.assign(created.authorizationUrl);
-      }
-    } catch (error) {
-      if (this.#flow !== flow) return;
-      flow.popup_?.close();
-      flow.settled_ = true;
-      if (flow.record_) deleteFlow(flow.record_.flowId);
-      this.#dispose();
-      this.#listener.onFailed_(toBankConnectError(error));
-    }
-  }
-
-  #watch(flow: ActiveFlow): void {
-    const { popup_: popup, record_: record } = flow;
-    if (!popup || !record) return;
-    flow.cleanups_.push(
-      subscribeToCallback({
-        flowId: record.flowId,
-        origin: flow.request_.client.origin,
-        source: popup.window,
-        onResponse: (response) => {
-          if (flow.settled_ || this.#flow !== flow) return;
-          popup.close();
-          this.#listener.onCompleting_();
-          void this.#finish(
-            flow.request_.client,
-            record,
-            response,
-            flow.request_.sessionHandle,
-            false,
-          );
-        },
-      }),
-    );
-    popup.watchClosed_(() => {
-      if (flow.settled_ || this.#flow !== flow) return;
-      this.#listener.onStep_('bank_window_closed');
-      this.#settleCancelled(flow, 'popup_closed');
-    });
-  }
-
-  async #finish(
+  resume(
     client: BffClient,
-    record: StoredFlow,
-    response: URLSearchParams,
+    returned: ReturnedFlow,
     sessionHandle: string | undefined,
-    publish: boolean,
-  ): Promise<void> {
-    const flow = this.#flow?.record_?.flowId === record.flowId ? this.#flow : undefined;
-    if (flow) flow.settled_ = true;
-    let result: FlowResult;
-    let failure: BankConnectError | undefined;
-    try {
-      const outcome = validateCallback(response, record);
-      if (outcome.kind === 'denied') {
-        result = { outcome: 'cancelled' };
-      } else {
-        const handle = record.reconnect ? sessionHandle : undefined;
-        const session = await client.completeFlow(record.flowId, outcome.request, handle);
-        // Only these three fields travel on: whatever else the BFF adds stays out of events.
-        const detail: SuccessDetail = {
-          sessionHandle: session.sessionHandle,
-          aspsp: session.aspsp,
-          expiresAt: session.expiresAt,
-        };
-        result = { outcome: 'connected', session: detail };
-      }
-    } catch (error) {
-      failure = toBankConnectError(error);
-      result = { outcome: 'failed', code: failure.code };
-    }
-    deleteFlow(record.flowId);
-    if (publish) publishResult(record.flowId, result);
-    this.#dispose();
-    this.#report(result, failure);
+  ): Promise<boolean> {
+    return this.#load().then(
+      (flow) => flow.resume_(client, returned, sessionHandle),
+      (error: unknown) => {
+        this.#listener.onFailed_(loadError(error));
+        return true;
+      },
+    );
   }
 
-  /*
-   * Another tab finished our flow (the popup lost its opener and landed on the partner page, or
-   * the customer finished in a new tab). A late success is taken even after a popup_closed
-   * cancel: with a COOP bank page, `popup.closed` reads true while the customer is still there.
-   */
-  #handleResult(flow: ActiveFlow, result: FlowResult): void {
-    if (this.#flow !== flow) return;
-    flow.popup_?.close();
-    this.#dispose();
-    if (!flow.cancelReported_ || result.outcome === 'connected') this.#report(result);
+  /** One module load per element; a failed one is forgotten, so that a retry fetches again. */
+  #load(): Promise<AuthorizationFlow> {
+    this.#loading ??= flowModule.load().then(
+      (module) => (this.#flow = new module.AuthorizationFlow(this.#listener)),
+      (error: unknown) => {
+        this.#loading = undefined;
+        throw error;
+      },
+    );
+    return this.#loading;
   }
+}
 
-  /** Tells the host how a flow ended; `failure` is the error itself when this tab saw it. */
-  #report(result: FlowResult, failure?: BankConnectError): void {
-    if (result.outcome === 'connected') {
-      this.#listener.onStep_('complete');
-      this.#listener.onConnected_(result.session);
-    } else if (result.outcome === 'cancelled') {
-      this.#listener.onCancelled_('bank_denied');
-    } else {
-      this.#listener.onFailed_(
-        failure ??
-          new BankConnectError('BANK_ERROR', `the flow failed in another tab (${result.code})`),
-      );
-    }
-  }
-
-  #settleCancelled(flow: ActiveFlow, reason: CancelReason): void {
-    flow.popup_?.stopWatching_();
-    flow.cancelReported_ = true;
-    // Keep the result subscription and the stored flow: a late result may still come (see above).
-    this.#listener.onCancelled_(reason);
-  }
-
-  #dispose(): void {
-    const flow = this.#flow;
-    if (!flow) return;
-    flow.popup_?.stopWatching_();
-    for (const cleanup of flow.cleanups_) cleanup();
-    flow.cleanups_ = [];
-    this.#flow = undefined;
-  }
+function loadError(cause: unknown): BankConnectError {
+  return new BankConnectError('SCRIPT_LOAD_FAILED', 'the authorization code could not be loaded', {
+    cause,
+  });
 }
