@@ -226,7 +226,13 @@ describe('end-to-end journeys', { timeout: 300_000 }, () => {
     // Azur's access tokens live 300 s: move its clock past them.
     await demo.admin('POST', '/banks/azur/clock', { advanceSeconds: 400 });
     try {
+      // The dashboard keeps the old figures on screen while it refreshes: wait for the new
+      // accounts answer, which needs the refreshed token, not for figures already there.
+      const accounts = page.waitForResponse((response) =>
+        new URL(response.url()).pathname.endsWith('/v1/accounts'),
+      );
       await page.getByRole('button', { name: 'Actualiser' }).click();
+      assert.equal((await accounts).status(), 200);
       await expectAccounts(page);
       await page.getByTestId('transaction-row').first().waitFor();
       const calls = (await demo.admin('GET', '/banks/azur/calls')) as Record<string, number>;
