@@ -134,7 +134,7 @@ function inlineFlowModule(): Plugin {
       if (!id.endsWith('/widget/authorization/load-flow.ts')) return undefined;
       return [
         "import { AuthorizationFlow } from './authorization-flow.js';",
-        'export const loadFlowModule = () => Promise.resolve({ AuthorizationFlow });',
+        'export const flowModule = { load: () => Promise.resolve({ AuthorizationFlow }) };',
       ].join('\n');
     },
   };

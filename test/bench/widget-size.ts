@@ -17,8 +17,8 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build, type InlineConfig, type Plugin, type Rolldown, type UserConfig } from 'vite';
 import configureWidgetBuild from '../../vite.config.js';
+import { buildWidget, chunksOf, ROOT, staticClosure } from '../support/widget-build.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KB = 1024;
 
 /** Gzip budgets from the issue. */
@@ -41,25 +41,9 @@ function measure(code: string): Sizes {
   };
 }
 
-function chunksOf(output: unknown): Rolldown.OutputChunk[] {
-  const results = (Array.isArray(output) ? output : [output]) as Rolldown.RolldownOutput[];
-  return results
-    .flatMap((result) => result.output)
-    .filter((item): item is Rolldown.OutputChunk => item.type === 'chunk');
-}
-
+/** A build's chunks joined: one figure for the bundle. */
 async function bundle(mode: string, overrides: InlineConfig = {}): Promise<string> {
-  const output = await build({
-    root: ROOT,
-    configFile: `${ROOT}vite.config.ts`,
-    mode,
-    logLevel: 'silent',
-    ...overrides,
-    build: { write: false, ...overrides.build },
-  });
-  return chunksOf(output)
-    .map((chunk) => chunk.code)
-    .join('\n');
+  return (await buildWidget(mode, overrides)).map((chunk) => chunk.code).join('\n');
 }
 
 /**
@@ -85,20 +69,6 @@ async function bundleEsForApps(): Promise<Rolldown.OutputChunk[]> {
     },
   });
   return chunksOf(output);
-}
-
-/** `index.js` and every chunk it reaches by static imports: the ES entry's weight. */
-function staticClosure(chunks: Rolldown.OutputChunk[], fileName: string): Set<string> {
-  const byName = new Map(chunks.map((chunk) => [chunk.fileName, chunk]));
-  const reached = new Set<string>();
-  const visit = (name: string) => {
-    const chunk = byName.get(name);
-    if (!chunk || reached.has(name)) return;
-    reached.add(name);
-    for (const imported of chunk.imports) visit(imported);
-  };
-  visit(fileName);
-  return reached;
 }
 
 function measureChunks(chunks: Rolldown.OutputChunk[], names: Set<string>): Sizes {

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { flowModule } from '../../widget/authorization/authorization-controller.js';
+import { flowModule } from '../../widget/authorization/load-flow.js';
 import {
   $,
   button,

@@ -6,14 +6,11 @@ import type {
   AuthorizationListener,
   AuthorizationRequest,
 } from './authorization-flow.js';
-import { loadFlowModule } from './load-flow.js';
+import { flowModule } from './load-flow.js';
 import { PopupWindow } from './popup-window.js';
 import type { ReturnedFlow } from './redirect.js';
 
 export type { AuthorizationListener, AuthorizationRequest } from './authorization-flow.js';
-
-/** Where the flow module comes from; tests replace `load` to see its fetch fail. */
-export const flowModule = { load: loadFlowModule };
 
 let popupCounter = 0;
 
