@@ -2,7 +2,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { build } from 'vite';
 import { playwrightLauncher } from '@web/test-runner-playwright';
-import { stubBff } from './test/browser/support/stub-bff.js';
+import { stubBff } from './test/browser/support/stub-bff.ts';
 import { CHROMIUM_ARGS, findBrowser } from './test/support/find-browser.js';
 
 // The ES build as published (minified, internal names shortened), for test/browser/built-es.test.ts:

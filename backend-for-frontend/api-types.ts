@@ -197,38 +197,19 @@ export interface FundsConfirmation {
   available: boolean;
 }
 
-/** Stable error codes: callers test these, never messages. */
-export type ErrorCode =
-  | 'invalid_request'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'origin_not_allowed'
-  | 'csrf_header_missing'
-  | 'rate_limited'
-  | 'unknown_aspsp'
-  | 'not_found'
-  | 'session_required'
-  | 'flow_not_found'
-  | 'flow_expired'
-  | 'flow_already_used'
-  | 'state_mismatch'
-  | 'issuer_mismatch'
-  | 'pkce_mismatch'
-  | 'access_denied'
-  | 'authorization_failed'
-  | 'reauth_required'
-  | 'bank_unavailable'
-  | 'bank_timeout'
-  | 'bank_rate_limited'
-  | 'bank_error'
-  | 'session_store_unavailable'
-  | 'internal_error';
+import type { ErrorCode } from './contract/errors.js';
+
+export type { ErrorCode };
 
 /** Every error the BFF answers has this shape. */
 export interface ApiError {
   error: ErrorCode;
   /** Lower-case, names the field or the cause; never a secret. */
   message: string;
+  /** Whether trying again may succeed (contract/errors.ts says how). */
+  retryable: boolean;
+  /** For `invalid_request`: the request field at fault. */
+  field?: string;
   /** For bank errors and `reauth_required`: the bank concerned. */
   aspsp?: string;
   /** For rate limits: seconds to wait. */

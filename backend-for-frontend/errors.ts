@@ -1,74 +1,70 @@
 /**
- * The BFF's one error class and its mapping to HTTP. Every error the page sees has a stable
- * `code` (api-types.ts `ErrorCode`); callers test the code, never the message, and no message
- * ever carries a token, a code, a verifier or a key.
+ * The BFF's one error class. Its `code` is either a public code of the contract's table
+ * (contract/errors.ts), answered with that table's status, or an internal code that callers
+ * inside the BFF test and that never reaches the page as such (the error handler answers
+ * `internal_error` for any that escapes). Callers test `code`, never `instanceof` a subclass, and
+ * no message ever carries a token, an authorization code, a verifier or a key.
  */
-import type { ErrorCode } from './api-types.js';
+import { ERRORS, type ErrorCode } from './contract/errors.js';
 
-const STATUS: Record<ErrorCode, number> = {
-  invalid_request: 400,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  origin_not_allowed: 403,
-  csrf_header_missing: 403,
-  rate_limited: 429,
-  unknown_aspsp: 404,
-  not_found: 404,
-  session_required: 401,
-  flow_not_found: 404,
-  flow_expired: 410,
-  flow_already_used: 409,
-  state_mismatch: 400,
-  issuer_mismatch: 400,
-  pkce_mismatch: 400,
-  access_denied: 403,
-  authorization_failed: 400,
-  reauth_required: 401,
-  bank_unavailable: 502,
-  bank_timeout: 504,
-  bank_rate_limited: 429,
-  bank_error: 502,
-  session_store_unavailable: 503,
-  internal_error: 500,
-};
+/**
+ * Failures that stay inside the BFF:
+ * - `bank_unauthorized`: a bank answered 401 to a resource call; the session service refreshes
+ *   the tokens and replays once.
+ * - `sealing_failed`: a sealed value did not authenticate (tampered with, or its key is gone).
+ */
+export type InternalErrorCode = 'bank_unauthorized' | 'sealing_failed';
 
-/** Every stable error code, in one place: the OpenAPI document and the tests read it here. */
-export const ERROR_CODES = Object.keys(STATUS) as ErrorCode[];
-
-/** Whether retrying the same request later can succeed. */
-const RETRYABLE = new Set<ErrorCode>([
-  'rate_limited',
-  'bank_unavailable',
-  'bank_timeout',
-  'bank_rate_limited',
-  'session_store_unavailable',
-]);
+export interface BffErrorOptions {
+  /** The bank concerned, for bank errors and `reauth_required`. */
+  aspsp?: string;
+  /** Seconds to wait, for rate limits. */
+  retryAfter?: number;
+  /** For a bank's refusal: the HTTP status the bank answered. */
+  bankStatus?: number;
+  /** For `invalid_request`: the request field at fault, as a dotted path. */
+  field?: string;
+  cause?: unknown;
+}
 
 export class BffError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
+  readonly code: ErrorCode | InternalErrorCode;
   readonly aspsp: string | undefined;
   readonly retryAfter: number | undefined;
+  readonly bankStatus: number | undefined;
+  readonly field: string | undefined;
 
   constructor(
-    code: ErrorCode,
-    message: string,
-    options: { aspsp?: string; retryAfter?: number; cause?: unknown } = {},
+    code: ErrorCode | InternalErrorCode,
+    message?: string,
+    options: BffErrorOptions = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? (isPublicCode(code) ? ERRORS[code].message : code),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'BffError';
     this.code = code;
-    this.status = STATUS[code];
     this.aspsp = options.aspsp;
     this.retryAfter = options.retryAfter;
-  }
-
-  get retryable(): boolean {
-    return RETRYABLE.has(this.code);
+    this.bankStatus = options.bankStatus;
+    this.field = options.field;
   }
 }
 
+export function isPublicCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
+
+/** Whether `error` is a BffError with one of `codes`. */
+export function hasCode<C extends ErrorCode | InternalErrorCode>(
+  error: unknown,
+  ...codes: C[]
+): error is BffError & { code: C } {
+  return error instanceof BffError && (codes as string[]).includes(error.code);
+}
+
 /** Shorthand for an `invalid_request` naming the offending field. */
-export function invalidRequest(message: string): BffError {
-  return new BffError('invalid_request', message);
+export function invalidRequest(message: string, field?: string): BffError {
+  return new BffError('invalid_request', message, field === undefined ? {} : { field });
 }

@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiError } from './api-types.js';
-import { BffError } from './errors.js';
+import type { ErrorCode } from './contract/errors.js';
+import { ERRORS } from './contract/errors.js';
+import { BffError, isPublicCode } from './errors.js';
 import { isWellFormedHandle } from './sessions/handles.js';
 
 /** The static header every call from the widget carries: it forces a CORS preflight. */
@@ -154,7 +156,12 @@ export function handle(
 
 /** Maps body-parser and other library errors to stable codes. */
 function toBffError(error: unknown): BffError {
-  if (error instanceof BffError) return error;
+  if (error instanceof BffError) {
+    // An internal code that escaped its caller is a bug: the page learns nothing of it.
+    return isPublicCode(error.code)
+      ? error
+      : new BffError('internal_error', 'internal error', { cause: error });
+  }
   const type = (error as { type?: string } | null)?.type;
   if (type === 'entity.too.large')
     return new BffError('payload_too_large', 'the request body is too large');
@@ -174,12 +181,6 @@ function toBffError(error: unknown): BffError {
     return new BffError('invalid_request', 'the request is malformed');
   }
   if (error instanceof URIError) return new BffError('invalid_request', 'the request is malformed');
-  const code = (error as { code?: string } | null)?.code;
-  if (code === 'SESSION_STORE_UNAVAILABLE') {
-    return new BffError('session_store_unavailable', 'the session store is unavailable', {
-      cause: error,
-    });
-  }
   return new BffError('internal_error', 'internal error', { cause: error });
 }
 
@@ -187,29 +188,35 @@ function toBffError(error: unknown): BffError {
 export function handleErrors(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const failure = toBffError(error);
+    const code = failure.code as ErrorCode;
+    const { status, retryable } = ERRORS[code];
     const requestId = res.locals.requestId as string | undefined;
     const log = {
       requestId,
       method: req.method,
       path: req.path,
-      code: failure.code,
+      code,
+      status,
       aspsp: failure.aspsp,
+      bankStatus: failure.bankStatus,
     };
-    if (failure.status >= 500 && failure.code === 'internal_error') {
+    if (code === 'internal_error') {
       logger.error({ ...log, err: failure.cause ?? failure }, 'request failed');
     } else {
       logger.info(log, 'request refused');
     }
     if (res.headersSent) return;
     const body: ApiError = {
-      error: failure.code,
+      error: code,
       message: failure.message,
+      retryable,
+      ...(failure.field ? { field: failure.field } : {}),
       ...(failure.aspsp ? { aspsp: failure.aspsp } : {}),
       ...(failure.retryAfter !== undefined ? { retryAfter: failure.retryAfter } : {}),
       ...(requestId ? { requestId } : {}),
     };
     if (failure.retryAfter !== undefined) res.set('Retry-After', String(failure.retryAfter));
     res.set('Cache-Control', 'no-store');
-    res.status(failure.status).json(body);
+    res.status(status).json(body);
   };
 }

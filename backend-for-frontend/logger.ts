@@ -1,7 +1,9 @@
 /**
- * Structured logs (pino) that never carry a secret: authorization headers, cookies, codes,
- * verifiers, states, tokens, handles and keys are redacted wherever they appear in a log object,
- * and request URLs are logged without their query string (the callback's carries the code).
+ * Structured logs (pino) that never carry a secret: authorization headers, cookies, verifiers,
+ * states, tokens, handles and keys are redacted by their exact paths, and request URLs are logged
+ * without their query string (the callback's carries the authorization code, which no log object
+ * holds). `code` is never redacted: in a log line it is always an error code, the field operators
+ * search for.
  */
 import { pino, type Logger } from 'pino';
 
@@ -11,7 +13,6 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
   '*.authorization',
   '*.cookie',
-  '*.code',
   '*.codeVerifier',
   '*.code_verifier',
   '*.state',
@@ -24,7 +25,6 @@ export const REDACTED_PATHS = [
   '*.key',
   '*.privateKey',
   '*.tokens',
-  'code',
   'codeVerifier',
   'state',
   'accessToken',

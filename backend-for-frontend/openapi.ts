@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 description of the BFF's HTTP API, served at `/v1/openapi.json`. It mirrors
  * api-types.ts; test/bff/openapi.test.ts checks the two agree on every endpoint.
  */
-import { ERROR_CODES } from './errors.js';
+import { ERROR_CODES } from './contract/errors.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });

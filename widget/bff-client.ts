@@ -110,7 +110,10 @@ function toApiError(status: number, payload: unknown): BankConnectError {
   if (typeof body?.error === 'string') {
     const code = body.error.toUpperCase() as Uppercase<ErrorCode> & BankConnectErrorCode;
     const message = typeof body.message === 'string' ? body.message : `bff error ${status}`;
-    return new BankConnectError(code, message, { cause: { status, requestId: body.requestId } });
+    return new BankConnectError(code, message, {
+      cause: { status, requestId: body.requestId },
+      retryable: body.retryable === true,
+    });
   }
   return new BankConnectError('BFF_BAD_RESPONSE', `the bff answered status ${status}`, {
     cause: { status },

@@ -19,11 +19,19 @@ export type WidgetErrorCode =
 export type BankConnectErrorCode = WidgetErrorCode | Uppercase<BffErrorCode>;
 
 /**
- * Codes after which trying again (same bank, new flow) may well succeed: every `BANK_…` and
- * `FLOW_…` code and every `…_MISMATCH`, and these.
+ * The widget's own codes after which trying again (same bank, new flow) may succeed. A BFF error
+ * says so itself: its `retryable` comes from the contract's error table.
  */
-const RETRYABLE =
-  /^(BANK_|FLOW_)|_MISMATCH$|^(BFF_UNREACHABLE|POPUP_BLOCKED|SCRIPT_LOAD_FAILED|INVALID_CALLBACK|RATE_LIMITED|AUTHORIZATION_FAILED|REAUTH_REQUIRED|SESSION_STORE_UNAVAILABLE|INTERNAL_ERROR)$/;
+const RETRYABLE = new Set<BankConnectErrorCode>([
+  'BFF_UNREACHABLE',
+  'POPUP_BLOCKED',
+  'SCRIPT_LOAD_FAILED',
+  'STATE_MISMATCH',
+  'ISSUER_MISMATCH',
+  'INVALID_CALLBACK',
+  'FLOW_EXPIRED',
+  'BANK_ERROR',
+]);
 
 /**
  * The one error class of the widget. The page sees its `code`, `message` and `retryable` in
@@ -35,11 +43,15 @@ export class BankConnectError extends Error {
   /** Whether a new attempt may succeed; drives the retry button. */
   readonly retryable: boolean;
 
-  constructor(code: BankConnectErrorCode, message: string, options?: ErrorOptions) {
+  constructor(
+    code: BankConnectErrorCode,
+    message: string,
+    options?: ErrorOptions & { retryable?: boolean },
+  ) {
     super(message, options);
     this.name = 'BankConnectError';
     this.code = code;
-    this.retryable = RETRYABLE.test(code);
+    this.retryable = options?.retryable ?? RETRYABLE.has(code);
   }
 }
 

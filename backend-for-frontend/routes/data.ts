@@ -18,13 +18,10 @@ import type {
   TrustedBeneficiaryList,
 } from '../api-types.js';
 import type { BffContext } from '../context.js';
-import { BffError, invalidRequest } from '../errors.js';
+import { BffError, hasCode, invalidRequest } from '../errors.js';
 import { handle } from '../http.js';
-import { SealingError } from '../sessions/sealing.js';
 import type { SessionRecord } from '../sessions/store.js';
-import { BankRequestRefusedError } from '../stet/bank-client.js';
 import {
-  BankResponseError,
   formatAmountForBank,
   normaliseAccounts,
   normaliseBalances,
@@ -79,17 +76,13 @@ function readAccountId(req: Request): string {
   return id;
 }
 
-/** Runs a normaliser, turning a malformed bank body into `bank_error`. */
+/** Runs a normaliser; a malformed bank body's `bank_error` names the bank. */
 function normalise<T>(aspsp: string, read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof BankResponseError) {
-      throw new BffError(
-        'bank_error',
-        `the bank sent data that does not conform: ${error.message}`,
-        { aspsp, cause: error },
-      );
+    if (hasCode(error, 'bank_error')) {
+      throw new BffError('bank_error', error.message, { aspsp, cause: error });
     }
     throw error;
   }
@@ -103,7 +96,7 @@ async function withPageInput<T>(aspsp: string, what: string, call: () => Promise
   try {
     return await call();
   } catch (error) {
-    if (error instanceof BankRequestRefusedError && error.bankStatus === 400) {
+    if (hasCode(error, 'bank_error') && error.bankStatus === 400) {
       throw new BffError('invalid_request', `the bank refused ${what}`, { aspsp, cause: error });
     }
     throw error;
@@ -126,8 +119,8 @@ export function createDataRouter(context: BffContext): Router {
     try {
       return sealer.open(cursor, `cursor:${record.id}:${list}`);
     } catch (error) {
-      if (error instanceof SealingError)
-        throw invalidRequest('cursor is not valid for this session');
+      if (hasCode(error, 'sealing_failed'))
+        throw invalidRequest('cursor is not valid for this session', 'cursor');
       throw error;
     }
   };

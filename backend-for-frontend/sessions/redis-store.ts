@@ -15,11 +15,11 @@
 import { createClient, ErrorReply } from 'redis';
 import type { Logger } from 'pino';
 import type { BankScope } from '../api-types.js';
+import { BffError } from '../errors.js';
 import { DEFAULT_LEASE_MS, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
 import {
   FLOW_RETENTION_MS,
   SESSION_RETENTION_AFTER_CONSENT_MS,
-  SessionStoreUnavailableError,
   type FlowRecord,
   type FlowStatus,
   type SessionPatch,
@@ -85,6 +85,11 @@ redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
 if ARGV[3] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
 return 1`;
+
+/** The store cannot serve the request now; retrying later can succeed. */
+function storeUnavailable(message: string, options: { cause?: unknown } = {}): BffError {
+  return new BffError('session_store_unavailable', message, options);
+}
 
 function toFlow(hash: Record<string, string>): FlowRecord | undefined {
   if (hash.id === undefined) return undefined;
@@ -217,7 +222,7 @@ export class RedisSessionStore implements SessionStore {
    */
   async #whenReady(): Promise<void> {
     if (this.#client.isReady) return;
-    if (this.#closed) throw new SessionStoreUnavailableError('the session store is closed');
+    if (this.#closed) throw storeUnavailable('the session store is closed');
     this.#nextReady ??= new Promise<void>((resolve) => {
       this.#client.once('ready', () => {
         this.#nextReady = undefined;
@@ -227,7 +232,7 @@ export class RedisSessionStore implements SessionStore {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
-        () => reject(new SessionStoreUnavailableError('the session store is not connected')),
+        () => reject(storeUnavailable('the session store is not connected')),
         this.#readyWaitMs,
       );
     });
@@ -238,14 +243,14 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  /** Runs one Redis call, turning every connectivity failure into SESSION_STORE_UNAVAILABLE. */
+  /** Runs one Redis call, turning every connectivity failure into `session_store_unavailable`. */
   async #send<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
     await this.#whenReady();
     try {
       return await command(this.#client);
     } catch (error) {
       if (error instanceof ErrorReply && !UNAVAILABLE_REPLY.test(error.message)) throw error;
-      throw new SessionStoreUnavailableError('the session store did not answer', { cause: error });
+      throw storeUnavailable('the session store did not answer', { cause: error });
     }
   }
 

@@ -21,7 +21,7 @@ export interface RefreshLock {
   /**
    * Waits until the caller holds the refresh lock of `sessionId` and returns the function that
    * releases it. Rejects with `bank_timeout` when the current holder keeps it longer than a bank
-   * call may last, and with a `SESSION_STORE_UNAVAILABLE` error when the lock cannot be reached.
+   * call may last, and with `session_store_unavailable` when the lock cannot be reached.
    */
   acquire(sessionId: string): Promise<ReleaseLock>;
 }
@@ -50,7 +50,7 @@ export class InProcessRefreshLock implements RefreshLock {
 
 /**
  * Runs one command on the store's client: waits for a connection in progress and turns failures
- * into `SESSION_STORE_UNAVAILABLE` errors, like every other store call.
+ * into `session_store_unavailable` errors, like every other store call.
  */
 export type SendRedisCommand = <T>(command: (client: RedisClient) => Promise<T>) => Promise<T>;
 

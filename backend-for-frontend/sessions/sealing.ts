@@ -4,11 +4,12 @@
  * record, and a key id so keys can rotate: the first key seals, any configured key opens.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { BffError } from '../errors.js';
 
 const VERSION = 'v1';
 
-export class SealingError extends Error {
-  readonly code = 'SEALING_FAILED';
+function sealingFailed(message: string, cause?: unknown): BffError {
+  return new BffError('sealing_failed', message, cause === undefined ? {} : { cause });
 }
 
 export class TokenSealer {
@@ -28,7 +29,7 @@ export class TokenSealer {
   /** Encrypts `plaintext`, bound to `context` (the record id). */
   seal(plaintext: string, context: string): string {
     const key = this.#keys.get(this.#current);
-    if (!key) throw new SealingError('no sealing key');
+    if (!key) throw sealingFailed('no sealing key');
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
@@ -40,13 +41,13 @@ export class TokenSealer {
     return [VERSION, this.#current, iv.toString('base64url'), body.toString('base64url')].join('.');
   }
 
-  /** Decrypts a sealed value; throws a SealingError if it was tampered with or the key is gone. */
+  /** Decrypts a sealed value; throws `sealing_failed` if it was tampered with or the key is gone. */
   open(sealed: string, context: string): string {
     const [version, keyId = '', iv = '', body = ''] = sealed.split('.');
     const key = this.#keys.get(keyId);
-    if (version !== VERSION || !key) throw new SealingError('sealed with an unknown key or format');
+    if (version !== VERSION || !key) throw sealingFailed('sealed with an unknown key or format');
     const bytes = Buffer.from(body, 'base64url');
-    if (bytes.length < 16) throw new SealingError('sealed value is truncated');
+    if (bytes.length < 16) throw sealingFailed('sealed value is truncated');
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(context, 'utf8'));
@@ -56,7 +57,7 @@ export class TokenSealer {
         decipher.final(),
       ]).toString('utf8');
     } catch (error) {
-      throw new SealingError('sealed value does not authenticate', { cause: error });
+      throw sealingFailed('sealed value does not authenticate', error);
     }
   }
 }

@@ -15,14 +15,8 @@
  */
 import type { Logger } from 'pino';
 import type { BankScope, SessionInfo } from '../api-types.js';
-import { BffError } from '../errors.js';
-import {
-  BankUnauthorizedError,
-  type BankClient,
-  type BankResponse,
-  type ResourceRequest,
-  type TokenSet,
-} from '../stet/bank-client.js';
+import { BffError, hasCode } from '../errors.js';
+import type { BankClient, BankResponse, ResourceRequest, TokenSet } from '../stet/bank-client.js';
 import { createHandle, hashSecret } from './handles.js';
 import { InProcessRefreshLock, type RefreshLock } from './refresh-lock.js';
 import type { TokenSealer } from './sealing.js';
@@ -180,13 +174,13 @@ export class SessionService {
     try {
       return await bank.requestResource({ ...request, accessToken: tokens.accessToken });
     } catch (error) {
-      if (!(error instanceof BankUnauthorizedError)) throw error;
+      if (!hasCode(error, 'bank_unauthorized')) throw error;
     }
     tokens = await this.refresh(record.id, tokens.accessToken);
     try {
       return await bank.requestResource({ ...request, accessToken: tokens.accessToken });
     } catch (error) {
-      if (!(error instanceof BankUnauthorizedError)) throw error;
+      if (!hasCode(error, 'bank_unauthorized')) throw error;
       await this.#markReauth(record.id);
       throw new BffError(
         'reauth_required',
@@ -257,7 +251,7 @@ export class SessionService {
     try {
       fresh = await this.#bank(record.aspsp).refreshTokens(current.refreshToken);
     } catch (error) {
-      if (error instanceof BffError && error.code === 'reauth_required') await this.#markReauth(id);
+      if (hasCode(error, 'reauth_required')) await this.#markReauth(id);
       throw error;
     }
     const next: BankTokens = {

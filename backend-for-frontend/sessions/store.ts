@@ -90,16 +90,3 @@ export interface SessionStore {
 export const SESSION_RETENTION_AFTER_CONSENT_MS = 30 * 86_400_000;
 /** How long a finished or expired flow stays, to recognise replays. */
 export const FLOW_RETENTION_MS = 3_600_000;
-
-/**
- * The store cannot serve the request now (unreachable, timed out, closed). Its `code` is what the
- * error handler maps to 503 `session_store_unavailable`; retrying later can succeed.
- */
-export class SessionStoreUnavailableError extends Error {
-  readonly code = 'SESSION_STORE_UNAVAILABLE';
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SessionStoreUnavailableError';
-  }
-}

@@ -12,7 +12,7 @@ import type { KeyObject } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { Agent, fetch as undiciFetch, type Response } from 'undici';
 import type { BankScope } from '../api-types.js';
-import { BffError } from '../errors.js';
+import { BffError, hasCode } from '../errors.js';
 import type { Aspsp } from '../registry.js';
 import { signRequest } from './http-signature.js';
 
@@ -45,24 +45,6 @@ export interface ResourceRequest {
   /** The customer's IP when they are present (STET: PSU-IP-Address). */
   psuIpAddress?: string;
   body?: unknown;
-}
-
-/**
- * The bank refused the request itself (a 4xx other than 401, 403, 404 and 429): `bank_error`
- * like any other bank failure, with the status for routes that forward the page's input.
- */
-export class BankRequestRefusedError extends BffError {
-  readonly bankStatus: number;
-
-  constructor(aspsp: string, bankStatus: number) {
-    super('bank_error', `the bank answered ${bankStatus}`, { aspsp });
-    this.bankStatus = bankStatus;
-  }
-}
-
-/** Why a resource request got a 401: the caller refreshes and replays once. */
-export class BankUnauthorizedError extends Error {
-  readonly code = 'BANK_UNAUTHORIZED';
 }
 
 const RETRY_DELAYS_MS = [100, 400];
@@ -312,7 +294,8 @@ export class BankClient {
 
   /**
    * Calls an AISP/CBPII resource with the headers STET requires and the bank's signature profile.
-   * Throws BankUnauthorizedError on 401 (with or without `WWW-Authenticate`), BffErrors otherwise.
+   * Throws `bank_unauthorized` on 401 (with or without `WWW-Authenticate`): the caller refreshes
+   * and replays once.
    */
   async requestResource(request: ResourceRequest): Promise<BankResponse> {
     const url = this.#resolve(request.path);
@@ -331,10 +314,7 @@ export class BankClient {
         return await this.#send(request, url, body, deadline);
       } catch (error) {
         lastError = error;
-        const retryable =
-          error instanceof BffError &&
-          (error.code === 'bank_unavailable' || error.code === 'bank_timeout');
-        if (!retryable) throw error;
+        if (!hasCode(error, 'bank_unavailable', 'bank_timeout')) throw error;
       }
     }
     throw lastError;
@@ -393,7 +373,10 @@ export class BankClient {
       if (error instanceof oauth.WWWAuthenticateChallengeError) {
         const challenge = error.cause[0];
         if (error.status === 401 || challenge?.parameters.error === 'invalid_token') {
-          throw new BankUnauthorizedError('the bank refused the access token', { cause: error });
+          throw new BffError('bank_unauthorized', 'the bank refused the access token', {
+            aspsp,
+            cause: error,
+          });
         }
         if (error.status === 403)
           throw new BffError('access_denied', 'the consent does not cover this data', { aspsp });
@@ -446,7 +429,8 @@ export class BankClient {
     const aspsp = this.aspsp.id;
     const status = response.status;
     const text = await response.text();
-    if (status === 401) throw new BankUnauthorizedError('the bank refused the access token');
+    if (status === 401)
+      throw new BffError('bank_unauthorized', 'the bank refused the access token', { aspsp });
     if (status === 429) {
       throw new BffError('bank_rate_limited', 'the bank is rate limiting', {
         aspsp,
@@ -458,7 +442,12 @@ export class BankClient {
     if (status === 404) throw new BffError('not_found', 'the bank has no such resource', { aspsp });
     if (status >= 500)
       throw new BffError('bank_unavailable', `the bank answered ${status}`, { aspsp });
-    if (status >= 400) throw new BankRequestRefusedError(aspsp, status);
+    // The bank refused the request itself: `bankStatus` tells routes that forward the page's input.
+    if (status >= 400)
+      throw new BffError('bank_error', `the bank answered ${status}`, {
+        aspsp,
+        bankStatus: status,
+      });
     // Never followed: the request carries the access token and the TPP's signature.
     if (status >= 300) throw new BffError('bank_error', `the bank answered ${status}`, { aspsp });
     if (status === 204 || text === '') return { status, body: undefined };

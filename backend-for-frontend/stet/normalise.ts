@@ -2,9 +2,9 @@
  * Turns the JSON of any STET bank (1.4.0.47, 1.4.2 or 1.5 shapes, with the quirks listed in
  * shared/stet/NOTES.md §3) into the one bank-agnostic shape of `api-types.ts`.
  *
- * Everything here is pure: no I/O, no clock. A body whose required structure is broken throws
- * {@link BankResponseError}, whose message names the field; an optional field that is malformed
- * is dropped rather than failing the whole answer, and unknown fields are ignored.
+ * Everything here is pure: no I/O, no clock. A body whose required structure is broken throws a
+ * `bank_error` whose message names the field; an optional field that is malformed is dropped
+ * rather than failing the whole answer, and unknown fields are ignored.
  */
 import { createHash } from 'node:crypto';
 import type {
@@ -18,15 +18,15 @@ import type {
   TransactionStatus,
   TrustedBeneficiary,
 } from '../api-types.js';
+import { BffError, hasCode } from '../errors.js';
 
 /** A bank answered 2xx with a body that breaks the structure STET requires. */
-export class BankResponseError extends Error {
-  readonly code = 'bank_error';
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'BankResponseError';
-  }
+function nonConforming(what: string, cause?: unknown): BffError {
+  return new BffError(
+    'bank_error',
+    `the bank sent data that does not conform: ${what}`,
+    cause === undefined ? {} : { cause },
+  );
 }
 
 type JsonObject = Record<string, unknown>;
@@ -36,14 +36,14 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 function readObject(body: unknown, what: string): JsonObject {
-  if (!isObject(body)) throw new BankResponseError(`${what} is not an object`);
+  if (!isObject(body)) throw nonConforming(`${what} is not an object`);
   return body;
 }
 
 function readArray(container: JsonObject, key: string, path: string): unknown[] {
   const value = container[key];
-  if (value === undefined || value === null) throw new BankResponseError(`${path} is missing`);
-  if (!Array.isArray(value)) throw new BankResponseError(`${path} is not an array`);
+  if (value === undefined || value === null) throw nonConforming(`${path} is missing`);
+  if (!Array.isArray(value)) throw nonConforming(`${path} is not an array`);
   return value;
 }
 
@@ -138,18 +138,18 @@ export function formatAmountForBank(amount: string, format: 'string' | 'number')
 }
 
 function readMoney(value: unknown, path: string): Money {
-  if (!isObject(value)) throw new BankResponseError(`${path} is missing`);
+  if (!isObject(value)) throw nonConforming(`${path} is missing`);
   if (value.amount === undefined || value.amount === null) {
-    throw new BankResponseError(`${path}.amount is missing`);
+    throw nonConforming(`${path}.amount is missing`);
   }
   let amount: string;
   try {
     amount = parseStetAmount(value.amount);
   } catch (error) {
-    throw new BankResponseError(`${path}.amount is not a valid amount`, { cause: error });
+    throw nonConforming(`${path}.amount is not a valid amount`, error);
   }
   const currency = readCurrency(value.currency);
-  if (!currency) throw new BankResponseError(`${path}.currency is missing`);
+  if (!currency) throw nonConforming(`${path}.currency is missing`);
   return { amount, currency };
 }
 
@@ -351,7 +351,7 @@ function readBalanceList(values: unknown[], path: string): Balance[] {
  * `booked`, XPCD `expected`, VALU `value-date`; OTHR, ITAV (seen in real data) and anything else
  * are `other`. `referenceDate` becomes `YYYY-MM-DD`, `lastChangeDateTime` an ISO UTC instant.
  *
- * @throws {BankResponseError} when `balances` is not an array or a balance has no valid
+ * @throws `bank_error` when `balances` is not an array or a balance has no valid
  *   `balanceAmount`.
  */
 export function normaliseBalances(body: unknown): Balance[] {
@@ -369,7 +369,7 @@ function readIban(value: unknown): string | undefined {
 function readAccount(value: unknown, path: string): Account {
   const account = readObject(value, path);
   const id = readText(account.resourceId);
-  if (!id) throw new BankResponseError(`${path}.resourceId is missing`);
+  if (!id) throw nonConforming(`${path}.resourceId is missing`);
   const accountId = isObject(account.accountId) ? account.accountId : {};
   const iban = readIban(accountId.iban);
   const other = isObject(accountId.other) ? readText(accountId.other.identification) : undefined;
@@ -385,7 +385,7 @@ function readAccount(value: unknown, path: string): Account {
     } catch (error) {
       // Embedded balances are optional (BNP sends none): a broken one costs the list, not the
       // accounts, and the caller can still ask /balances.
-      if (!(error instanceof BankResponseError)) throw error;
+      if (!hasCode(error, 'bank_error')) throw error;
     }
   }
   return {
@@ -417,7 +417,7 @@ function readAccount(value: unknown, path: string): Account {
  * `currency` defaults to EUR; `balances` are kept only when the bank embeds them. The 204 that
  * STET allows for "no account" is the caller's to handle; an empty `accounts` array gives `[]`.
  *
- * @throws {BankResponseError} when `accounts` is not an array or an account has no `resourceId`.
+ * @throws `bank_error` when `accounts` is not an array or an account has no `resourceId`.
  */
 export function normaliseAccounts(body: unknown): Account[] {
   const hal = readObject(body, 'accounts body');
@@ -517,7 +517,7 @@ function readTransaction(
  *   fetch. Within a page, ids never repeat: an id already taken (identical twin transactions,
  *   or a bank reusing a reference) falls back to the hash with the occurrence number mixed in.
  *
- * @throws {BankResponseError} when `transactions` is not an array or a transaction has no valid
+ * @throws `bank_error` when `transactions` is not an array or a transaction has no valid
  *   `transactionAmount`.
  */
 export function normaliseTransactions(body: unknown): {
@@ -558,7 +558,7 @@ export function normaliseTransactions(body: unknown): {
  * full name is rebuilt from the first and last names. `namePrefix` keeps the STET code (MADM,
  * MISS, MIST, DOCT) for the page to translate.
  *
- * @throws {BankResponseError} when no name at all can be read.
+ * @throws `bank_error` when no name at all can be read.
  */
 export function normaliseIdentity(body: unknown): Identity {
   const hal = readObject(body, 'identity body');
@@ -578,7 +578,7 @@ export function normaliseIdentity(body: unknown): Identity {
   const composed = [identity.firstName, identity.lastName].filter(Boolean).join(' ');
   const fullName = identity.fullName ?? (composed || undefined);
   if (!fullName) {
-    throw new BankResponseError(
+    throw nonConforming(
       isObject(hal.identity) ? 'identity.fullName is missing' : 'connectedPsu is missing',
     );
   }
@@ -598,7 +598,7 @@ const BIC = /^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/;
  * returns the page's `_links.next.href`. An IBAN or BIC that does not match its pattern is
  * dropped.
  *
- * @throws {BankResponseError} when `beneficiaries` is not an array or a beneficiary has no
+ * @throws `bank_error` when `beneficiaries` is not an array or a beneficiary has no
  *   `creditor.name` (required by the spec).
  */
 export function normaliseBeneficiaries(body: unknown): {
@@ -611,7 +611,7 @@ export function normaliseBeneficiaries(body: unknown): {
       const path = `beneficiaries[${index}]`;
       const beneficiary = readObject(value, path);
       const name = isObject(beneficiary.creditor) ? readText(beneficiary.creditor.name) : undefined;
-      if (!name) throw new BankResponseError(`${path}.creditor.name is missing`);
+      if (!name) throw nonConforming(`${path}.creditor.name is missing`);
       const id = readText(beneficiary.id);
       const iban = isObject(beneficiary.creditorAccount)
         ? readIban(beneficiary.creditorAccount.iban)
@@ -635,13 +635,13 @@ export function normaliseBeneficiaries(body: unknown): {
  * `HalPaymentCoverageReport`: `{ request, result, _links }`): `result` true means the payment can
  * be covered.
  *
- * @throws {BankResponseError} when `result` is not a boolean.
+ * @throws `bank_error` when `result` is not a boolean.
  */
 export function normaliseFundsConfirmation(body: unknown): FundsConfirmation {
   const report = readObject(body, 'funds confirmation body');
   if (report.result === undefined || report.result === null) {
-    throw new BankResponseError('result is missing');
+    throw nonConforming('result is missing');
   }
-  if (typeof report.result !== 'boolean') throw new BankResponseError('result is not a boolean');
+  if (typeof report.result !== 'boolean') throw nonConforming('result is not a boolean');
   return { available: report.result };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { BffError } from '../../backend-for-frontend/errors.js';
 import {
-  BankResponseError,
   formatAmountForBank,
   normaliseAccounts,
   normaliseBalances,
@@ -20,12 +20,12 @@ type Json = Record<string, unknown>;
 const CANONICAL_AMOUNT = /^-?(0|[1-9]\d*)\.\d{2,}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** Asserts that `run` throws a BankResponseError whose message is exactly `message`. */
+/** Asserts that `run` throws a `bank_error` whose message names exactly `message`. */
 function assertBankError(run: () => unknown, message: string) {
   assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof BankResponseError);
+    assert.ok(error instanceof BffError);
     assert.equal(error.code, 'bank_error');
-    assert.equal(error.message, message);
+    assert.equal(error.message, `the bank sent data that does not conform: ${message}`);
     return true;
   });
 }

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AccountList, SessionInfo } from '../../backend-for-frontend/api-types.js';
 import {
   completeFlow,
+  requestCompletion,
   readError,
   returnFromBank,
   startFlow,
@@ -191,7 +192,7 @@ describe('BFF sessions and bank tokens', () => {
     }
   });
 
-  it('logs no token, code, verifier, state or handle', async () => {
+  it('logs error codes, and no token, authorization code, verifier, state or handle', async () => {
     const local = await startTestBff(sandbox, { env: { BFF_LOG_LEVEL: 'debug' } });
     try {
       const started = await startFlow(local, 'mistral');
@@ -200,8 +201,23 @@ describe('BFF sessions and bank tokens', () => {
       await sandbox.admin('POST', '/banks/mistral/clock', { advanceSeconds: 1_000 });
       await local.call('GET', '/v1/accounts', { handle: session.sessionHandle });
       await local.call('GET', '/v1/accounts', { handle: 'x'.repeat(43) });
+      const forged = await requestCompletion(local, started, fragment, undefined, {
+        state: 'another-state-of-22-chars',
+      });
+      assert.equal(forged.status, 400);
       const logs = local.logs.join('');
       assert.match(logs, /refreshed bank tokens/, 'the refresh was logged');
+      const refusals = local.logs
+        .map((line) => JSON.parse(line) as { msg: string; code?: string; status?: number })
+        .filter((line) => line.msg === 'request refused');
+      assert.deepEqual(
+        refusals.map(({ code, status }) => [code, status]),
+        [
+          ['session_required', 401],
+          ['state_mismatch', 400],
+        ],
+        'each refusal is logged with its error code and status',
+      );
       for (const token of await issuedTokens()) assert.equal(logs.includes(token.value), false);
       for (const secret of [
         session.sessionHandle,

@@ -253,7 +253,7 @@ function runContract(backend: () => Backend): void {
     const after = await store.getSession(session.id);
     assert.ok(after);
     assert.equal(new TokenSealer([newKey]).open(after.tokens, session.id), secret);
-    assert.throws(() => before.open(after.tokens, session.id), { code: 'SEALING_FAILED' });
+    assert.throws(() => before.open(after.tokens, session.id), { code: 'sealing_failed' });
     assert.notEqual(after.tokens.split('.')[1], stored.tokens.split('.')[1], 'another key id');
   });
 }

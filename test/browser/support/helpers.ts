@@ -13,7 +13,7 @@ const EVENT_NAMES: EventName[] = [
   'bank-connect-step',
 ];
 
-/** Fake secrets the stub BFF plants in its answers (see stub-bff.js). */
+/** Fake secrets the stub BFF plants in its answers (see stub-bff.ts). */
 export const FAKE_SECRETS = ['FAKE-ACCESS-TOKEN-7f3a', 'FAKE-REFRESH-TOKEN-91bc'];
 
 /** A stub BFF base URL whose tag picks a scenario; a random suffix keeps tests apart. */

@@ -6,14 +6,22 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { ApiError, ErrorCode } from '../../../backend-for-frontend/api-types.js';
-import { ERROR_CODES as ALL_ERROR_CODES } from '../../../backend-for-frontend/errors.js';
+import { ERROR_CODES as ALL_ERROR_CODES } from '../../../backend-for-frontend/contract/errors.js';
 import { HEALTHY, type Scenario } from '../../../demo/sandbox/state.js';
 import type { TestSandbox } from '../../support/sandbox.js';
 
 /** Every stable error code of api-types.ts `ErrorCode`, for shape checks. */
 export const ERROR_CODES: ReadonlySet<ErrorCode> = new Set(ALL_ERROR_CODES);
 
-const ERROR_KEYS = new Set(['error', 'message', 'aspsp', 'retryAfter', 'requestId']);
+const ERROR_KEYS = new Set([
+  'error',
+  'message',
+  'retryable',
+  'field',
+  'aspsp',
+  'retryAfter',
+  'requestId',
+]);
 
 /** Asserts that a parsed body is exactly an `ApiError` and returns it typed. */
 export function assertApiError(body: unknown, context = ''): ApiError {

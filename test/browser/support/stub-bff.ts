@@ -1,4 +1,3 @@
-// @ts-check
 /**
  * A stand-in for the backend-for-frontend, served by the test runner's dev server under
  * `/stub-bff/<tag>/…`. The tag's first dot-separated word picks a scenario (`ok`, `hold`,
@@ -8,6 +7,12 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { URL, URLSearchParams } from 'node:url';
+import type { Context } from 'koa';
+import type {
+  CompleteFlowRequest,
+  CreateFlowRequest,
+} from '../../../backend-for-frontend/api-types.js';
+import { ERRORS, type ErrorCode } from '../../../backend-for-frontend/contract/errors.js';
 
 /** Fake secrets planted in the BFF's answers; tests assert none of them leaks. */
 export const FAKE_SECRETS = ['FAKE-ACCESS-TOKEN-7f3a', 'FAKE-REFRESH-TOKEN-91bc'];
@@ -23,14 +28,23 @@ const BANKS = [
   ['cm', 'Crédit Mutuel', 'CMCIFRPP'],
 ];
 
-/** @type {Map<string, {flowId: string, tag: string, state: string, codeChallenge: string, returnTo: string, aspsp: string, scopes: string[], handle: string | undefined, issuer: string}>} */
-const flows = new Map();
-/** @type {Map<string, string>} */
-const lastFlowByTag = new Map();
+interface StubFlow {
+  flowId: string;
+  tag: string;
+  state: string;
+  codeChallenge: string;
+  returnTo: string;
+  aspsp: string;
+  scopes: string[];
+  handle: string | undefined;
+  issuer: string;
+}
+
+const flows = new Map<string, StubFlow>();
+const lastFlowByTag = new Map<string, string>();
 let counter = 0;
 
-/** @param {string} tag @param {string} origin */
-function directory(tag, origin) {
+function directory(tag: string, origin: string) {
   const list = BANKS.map(([id, name, bic]) => ({ id, name, bic }));
   if (tag.startsWith('big')) {
     for (let index = 0; list.length < 400; index += 1) {
@@ -48,43 +62,37 @@ function directory(tag, origin) {
   };
 }
 
-/** @param {import('koa').Context} ctx @param {number} status @param {unknown} body */
-function json(ctx, status, body) {
+function json(ctx: Context, status: number, body: unknown) {
   ctx.status = status;
   ctx.type = 'application/json';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = JSON.stringify(body);
 }
 
-/** @param {import('koa').Context} ctx @param {number} status @param {string} error */
-function apiError(ctx, status, error) {
-  json(ctx, status, { error, message: `stub ${error}`, requestId: 'stub-request' });
+/** Answers one of the contract's errors, with its status and `retryable` from the table. */
+function apiError(ctx: Context, error: ErrorCode) {
+  const { status, retryable } = ERRORS[error];
+  json(ctx, status, { error, message: `stub ${error}`, retryable, requestId: 'stub-request' });
 }
 
-/** @param {import('koa').Context} ctx @returns {Promise<any>} */
-async function readJson(ctx) {
-  const chunks = [];
-  for await (const chunk of ctx.req) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+/** The widget's request body, typed as the contract says it should be (not checked). */
+async function readJson<T>(ctx: Context): Promise<T> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as T;
 }
 
-/** @param {import('koa').Context} ctx */
-function bearer(ctx) {
+function bearer(ctx: Context) {
   const header = ctx.get('authorization');
   return header.startsWith('Bearer ') ? header.slice(7) : undefined;
 }
 
-/** @param {string} html */
-function page(html) {
+function page(html: string) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>stub</title></head><body>${html}</body></html>`;
 }
 
 /** The callback page of popup mode: posts to the opener, or falls back to the fragment. */
-function callbackPage(
-  /** @type {string} */ flowId,
-  /** @type {string} */ response,
-  /** @type {string} */ returnTo,
-) {
+function callbackPage(flowId: string, response: string, returnTo: string) {
   const data = JSON.stringify({ flowId, response, returnTo, target: new URL(returnTo).origin });
   return page(`<script>
     const d = ${data};
@@ -99,12 +107,8 @@ function callbackPage(
 
 const CSP_PAGE = page(`<script type="module" src="/test/browser/support/csp-page.ts"></script>`);
 
-/**
- * Koa middleware for `@web/dev-server`.
- * @param {import('koa').Context} ctx
- * @param {() => Promise<unknown>} next
- */
-export async function stubBff(ctx, next) {
+/** Koa middleware for `@web/dev-server`. */
+export async function stubBff(ctx: Context, next: () => Promise<unknown>) {
   if (!ctx.path.startsWith('/stub-bff/')) return next();
   const origin = `${ctx.protocol}://${ctx.host}`;
   ctx.set('Access-Control-Allow-Origin', ctx.get('origin') || '*');
@@ -135,17 +139,15 @@ export async function stubBff(ctx, next) {
   const scenario = tag.split('.')[0];
   const base = `${origin}/stub-bff/${tag}`;
   const needsHeader = route.startsWith('v1/') && route !== 'v1/callback';
-  if (needsHeader && ctx.get('x-bank-connect') !== '1')
-    return apiError(ctx, 400, 'csrf_header_missing');
+  if (needsHeader && ctx.get('x-bank-connect') !== '1') return apiError(ctx, 'csrf_header_missing');
 
   if (ctx.method === 'GET' && route === 'v1/aspsps') {
-    if (scenario === 'directory-error') return apiError(ctx, 503, 'internal_error');
+    if (scenario === 'directory-error') return apiError(ctx, 'internal_error');
     return json(ctx, 200, directory(tag, origin));
   }
   if (ctx.method === 'GET' && route === 'v1/session') {
     const handle = bearer(ctx);
-    if (handle !== 'sh-reauth' && handle !== 'sh-active')
-      return apiError(ctx, 401, 'session_required');
+    if (handle !== 'sh-reauth' && handle !== 'sh-active') return apiError(ctx, 'session_required');
     return json(ctx, 200, {
       aspsp: 'socgen',
       scopes: ['aisp'],
@@ -154,10 +156,10 @@ export async function stubBff(ctx, next) {
     });
   }
   if (ctx.method === 'POST' && route === 'v1/flows') {
-    const body = await readJson(ctx);
-    if (scenario === 'flows-error') return apiError(ctx, 503, 'bank_unavailable');
+    const body = await readJson<CreateFlowRequest>(ctx);
+    if (scenario === 'flows-error') return apiError(ctx, 'bank_unavailable');
     if (!BANKS.some(([id]) => id === body.aspsp) && !String(body.aspsp).startsWith('bank-')) {
-      return apiError(ctx, 400, 'unknown_aspsp');
+      return apiError(ctx, 'unknown_aspsp');
     }
     counter += 1;
     const flowId = `flow-${counter}-${Date.now().toString(36)}`;
@@ -185,15 +187,15 @@ export async function stubBff(ctx, next) {
   }
   const complete = /^v1\/flows\/([^/]+)\/complete$/.exec(route);
   if (ctx.method === 'POST' && complete) {
-    const body = await readJson(ctx);
+    const body = await readJson<CompleteFlowRequest>(ctx);
     const flow = flows.get(decodeURIComponent(complete[1] ?? ''));
-    if (!flow) return apiError(ctx, 404, 'flow_not_found');
-    if (scenario === 'complete-error') return apiError(ctx, 502, 'bank_error');
+    if (!flow) return apiError(ctx, 'flow_not_found');
+    if (scenario === 'complete-error') return apiError(ctx, 'bank_error');
     const challenge = createHash('sha256').update(String(body.codeVerifier)).digest('base64url');
-    if (challenge !== flow.codeChallenge) return apiError(ctx, 400, 'pkce_mismatch');
-    if (body.state !== flow.state) return apiError(ctx, 400, 'state_mismatch');
-    if (body.code !== `code-${flow.flowId}`) return apiError(ctx, 400, 'authorization_failed');
-    if (flow.handle && bearer(ctx) !== flow.handle) return apiError(ctx, 401, 'session_required');
+    if (challenge !== flow.codeChallenge) return apiError(ctx, 'pkce_mismatch');
+    if (body.state !== flow.state) return apiError(ctx, 'state_mismatch');
+    if (body.code !== `code-${flow.flowId}`) return apiError(ctx, 'authorization_failed');
+    if (flow.handle && bearer(ctx) !== flow.handle) return apiError(ctx, 'session_required');
     return json(ctx, 200, {
       sessionHandle: flow.handle ?? `sh-${flow.flowId}`,
       aspsp: flow.aspsp,
@@ -209,7 +211,7 @@ export async function stubBff(ctx, next) {
   }
   if (ctx.method === 'GET' && route === 'bank/authorize') {
     const flow = flows.get(String(ctx.query.flow));
-    if (!flow) return apiError(ctx, 404, 'flow_not_found');
+    if (!flow) return apiError(ctx, 'flow_not_found');
     ctx.type = 'text/html';
     if (scenario === 'hold') {
       ctx.body = page('<p>stub bank: signing in…</p>');
@@ -219,13 +221,13 @@ export async function stubBff(ctx, next) {
     if (scenario === 'denied') response.set('error', 'access_denied');
     else response.set('code', `code-${flow.flowId}`);
     response.set('iss', scenario === 'bad-iss' ? 'https://evil.example/' : flow.issuer);
-    ctx.redirect(`${base}/v1/callback?flow=${flow.flowId}&${response}`);
+    ctx.redirect(`${base}/v1/callback?flow=${flow.flowId}&${response.toString()}`);
     return;
   }
   if (ctx.method === 'GET' && route === 'v1/callback') {
     const params = new URLSearchParams(ctx.querystring);
     const flow = flows.get(params.get('flow') ?? '');
-    if (!flow) return apiError(ctx, 404, 'flow_not_found');
+    if (!flow) return apiError(ctx, 'flow_not_found');
     params.delete('flow');
     ctx.type = 'text/html';
     ctx.body = callbackPage(flow.flowId, params.toString(), flow.returnTo);
@@ -233,7 +235,7 @@ export async function stubBff(ctx, next) {
   }
   if (ctx.method === 'GET' && route === '_test/last-flow') {
     const flow = flows.get(lastFlowByTag.get(tag) ?? '');
-    if (!flow) return apiError(ctx, 404, 'flow_not_found');
+    if (!flow) return apiError(ctx, 'flow_not_found');
     return json(ctx, 200, {
       flowId: flow.flowId,
       state: flow.state,
@@ -241,5 +243,5 @@ export async function stubBff(ctx, next) {
       code: `code-${flow.flowId}`,
     });
   }
-  return apiError(ctx, 404, 'not_found');
+  return apiError(ctx, 'not_found');
 }
