@@ -35,14 +35,20 @@ export default tseslint.config(
     // Browser code never imports Node code: the widget ships to partner pages.
     files: ['widget/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['node:*'], message: 'the widget runs in the browser' },
             {
-              group: ['**/backend-for-frontend/**', '!**/backend-for-frontend/api-types.js'],
-              message: 'the widget never imports BFF code; only the types of api-types.ts',
+              group: ['**/backend-for-frontend/**', '!**/backend-for-frontend/contract/**'],
+              message: 'the widget never imports BFF code; only the contract types',
+            },
+            {
+              group: ['**/backend-for-frontend/contract/**'],
+              allowTypeImports: true,
+              message:
+                'the widget imports the contract with `import type` only: its schemas would ship zod to the page',
             },
             { group: ['**/demo/**', '**/test/**'], message: 'the widget is self-contained' },
           ],
@@ -59,6 +65,24 @@ export default tseslint.config(
           patterns: [
             { group: ['**/widget/**'], message: 'the BFF never imports browser code' },
             { group: ['**/demo/**', '**/test/**'], message: 'the BFF is self-contained' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The contract is neutral ground: browser and Node code both read it, so it reads neither.
+    files: ['backend-for-frontend/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'express', 'pino', 'undici'],
+              message: 'the contract runs anywhere',
+            },
+            { group: ['../*'], message: 'the contract imports nothing of the BFF' },
           ],
         },
       ],

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { ApiError } from './api-types.js';
+import type { ApiError } from './contract/index.js';
 import type { ErrorCode } from './contract/errors.js';
 import { ERRORS } from './contract/errors.js';
 import { BffError, isPublicCode } from './errors.js';

@@ -1,5 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { AspspSummary, BankScope, FlowMode } from '../backend-for-frontend/api-types.js';
+import type { AspspSummary, BankScope, FlowMode } from '../backend-for-frontend/contract/index.js';
 import { AuthorizationController } from './authorization/authorization-controller.js';
 import { currentPageUrl, preferRedirect, readReturnedFlow } from './authorization/redirect.js';
 import { BankPicker, rememberLastUsedAspsp } from './bank-picker.js';

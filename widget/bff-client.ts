@@ -7,7 +7,7 @@ import type {
   CreateFlowResponse,
   ErrorCode,
   SessionInfo,
-} from '../backend-for-frontend/api-types.js';
+} from '../backend-for-frontend/contract/index.js';
 import { BankConnectError, type BankConnectErrorCode } from './errors.js';
 
 /**
@@ -51,17 +51,32 @@ export class BffClient {
 
   /** `GET /v1/aspsps`: the bank directory. */
   listAspsps(): Promise<AspspDirectory> {
-    return this.#request<AspspDirectory>('GET', 'v1/aspsps', {});
+    return this.#request<AspspDirectory>('GET', 'v1/aspsps', {
+      check: (directory) =>
+        Array.isArray(directory.aspsps) &&
+        directory.aspsps.every((aspsp: unknown) => hasStrings(aspsp, 'id name bic logoUrl')),
+    });
   }
 
   /** `GET /v1/session`: what the BFF knows of a session handle. */
   getSession(sessionHandle: string): Promise<SessionInfo> {
-    return this.#request<SessionInfo>('GET', 'v1/session', { sessionHandle });
+    return this.#request<SessionInfo>('GET', 'v1/session', {
+      sessionHandle,
+      check: (session) =>
+        hasStrings(session, 'aspsp expiresAt') &&
+        (session.status === 'active' || session.status === 'reauth_required'),
+    });
   }
 
   /** `POST /v1/flows`: registers state and PKCE challenge, answers the bank's authorize URL. */
   createFlow(body: CreateFlowRequest, sessionHandle?: string): Promise<CreateFlowResponse> {
-    return this.#request<CreateFlowResponse>('POST', 'v1/flows', { body, sessionHandle });
+    return this.#request<CreateFlowResponse>('POST', 'v1/flows', {
+      body,
+      sessionHandle,
+      check: (flow) =>
+        hasStrings(flow, 'flowId authorizationUrl issuer expiresAt') &&
+        typeof flow.issParameterSupported === 'boolean',
+    });
   }
 
   /** `POST /v1/flows/{id}/complete`: hands the code and verifier over; idempotent per verifier. */
@@ -71,13 +86,25 @@ export class BffClient {
     sessionHandle?: string,
   ): Promise<ConnectedSession> {
     const path = `v1/flows/${encodeURIComponent(flowId)}/complete`;
-    return this.#request<ConnectedSession>('POST', path, { body, sessionHandle });
+    return this.#request<ConnectedSession>('POST', path, {
+      body,
+      sessionHandle,
+      check: (session) => hasStrings(session, 'sessionHandle aspsp expiresAt'),
+    });
   }
 
+  /**
+   * One call to the BFF. `check` looks at the fields the widget reads: an answer of another shape
+   * (a proxy's page, another version of the BFF) is `BFF_BAD_RESPONSE`, not a crash later on.
+   */
   async #request<T>(
     method: 'GET' | 'POST',
     path: string,
-    options: { body?: unknown; sessionHandle?: string | undefined },
+    options: {
+      body?: unknown;
+      sessionHandle?: string | undefined;
+      check: (payload: Record<string, unknown>) => boolean;
+    },
   ): Promise<T> {
     const headers: Record<string, string> = { 'X-Bank-Connect': '1', Accept: 'application/json' };
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -98,11 +125,20 @@ export class BffClient {
     }
     const payload: unknown = await response.json().catch(() => undefined);
     if (!response.ok) throw toApiError(response.status, payload);
-    if (typeof payload !== 'object' || payload === null) {
-      throw new BankConnectError('BFF_BAD_RESPONSE', `the bff answered ${path} without json`);
+    if (!isRecord(payload) || !options.check(payload)) {
+      throw new BankConnectError('BFF_BAD_RESPONSE', `the bff answered ${path} in another shape`);
     }
     return payload as T;
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Whether `value` is an object whose space-separated `names` are all strings. */
+function hasStrings(value: unknown, names: string): boolean {
+  return isRecord(value) && names.split(' ').every((name) => typeof value[name] === 'string');
 }
 
 function toApiError(status: number, payload: unknown): BankConnectError {

@@ -6,7 +6,7 @@
  * script is allowed by hash, so the CSP needs no `unsafe-inline`.
  */
 import { createHash } from 'node:crypto';
-import type { CallbackMessage } from '../api-types.js';
+import type { CallbackMessage } from '../contract/index.js';
 
 const SCRIPT = `(function () {
   var data = JSON.parse(document.getElementById('bank-connect-result').textContent);

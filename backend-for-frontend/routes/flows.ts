@@ -5,63 +5,22 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { z } from 'zod';
 import type {
   AccountSummary,
   CallbackMessage,
+  CompleteFlowRequest,
   ConnectedSession,
   CreateFlowResponse,
-} from '../api-types.js';
+} from '../contract/index.js';
+import { OPERATIONS } from '../contract/operations.js';
 import { findBank, type BffContext } from '../context.js';
 import { BffError, invalidRequest } from '../errors.js';
-import { handle, limitRate, readHandle, setSessionCookie } from '../http.js';
+import { limitRate, readHandle, setSessionCookie } from '../http.js';
 import { hashSecret, secretsMatch } from '../sessions/handles.js';
 import type { FlowRecord, SessionRecord } from '../sessions/store.js';
 import { normaliseAccounts } from '../stet/normalise.js';
 import { renderCallbackPage } from './callback-page.js';
-import { parseBody } from './validation.js';
-
-const scopeSchema = z.enum(['aisp', 'cbpii', 'extended_transaction_history']);
-
-const createFlowSchema = z
-  .object({
-    aspsp: z.string().min(1).max(40),
-    scopes: z
-      .array(scopeSchema)
-      .min(1)
-      .max(3)
-      .refine((scopes) => new Set(scopes).size === scopes.length, 'scopes must not repeat')
-      .refine(
-        (scopes) => scopes.includes('aisp') || scopes.includes('cbpii'),
-        'scopes must include aisp or cbpii',
-      )
-      .refine(
-        (scopes) => !scopes.includes('extended_transaction_history') || scopes.includes('aisp'),
-        'extended_transaction_history requires aisp',
-      ),
-    // At least 128 bits of base64url (RFC 6749 §10.10 asks for unguessable values).
-    state: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{22,256}$/, 'state must be 22 to 256 base64url characters'),
-    codeChallenge: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{43}$/, 'codeChallenge must be an S256 challenge'),
-    codeChallengeMethod: z.literal('S256', 'codeChallengeMethod must be S256 (RFC 9700 §2.1.1)'),
-    mode: z.enum(['popup', 'redirect']),
-    returnTo: z.string().max(2048),
-  })
-  .strict();
-
-const completeSchema = z
-  .object({
-    code: z.string().min(1).max(2048),
-    state: z.string().min(1).max(256),
-    iss: z.string().min(1).max(2048).optional(),
-    codeVerifier: z
-      .string()
-      .regex(/^[A-Za-z0-9\-._~]{43,128}$/, 'codeVerifier must be an RFC 7636 verifier'),
-  })
-  .strict();
+import { createServe } from './operation.js';
 
 /** The authorization-response parameters the callback forwards; nothing else reaches the page. */
 const FORWARDED = ['code', 'state', 'iss', 'error', 'error_description'] as const;
@@ -107,15 +66,14 @@ function requireOrigin(req: Request, context: BffContext): string {
 
 export function createFlowsRouter(context: BffContext): Router {
   const router = express.Router();
+  const serve = createServe(router, context);
   const { config, store, sealer, sessions } = context;
   const completing = new Map<string, Promise<ConnectedSession>>();
 
-  router.post(
-    '/v1/flows',
-    limitRate({ limit: config.flowsPerMinute, windowMs: 60_000, now: context.now }),
-    handle(async (req, res) => {
+  serve(
+    OPERATIONS.createFlow,
+    async ({ body: input }, req, res) => {
       const origin = requireOrigin(req, context);
-      const input = parseBody(createFlowSchema, req.body);
       const bank = findBank(context, input.aspsp);
       const unsupported = input.scopes.find((scope) => !bank.aspsp.scopes.includes(scope));
       if (unsupported)
@@ -163,7 +121,8 @@ export function createFlowsRouter(context: BffContext): Router {
         expiresAt: new Date(flow.expiresAt).toISOString(),
       };
       res.status(201).set('Cache-Control', 'no-store').json(body);
-    }),
+    },
+    [limitRate({ limit: config.flowsPerMinute, windowMs: 60_000, now: context.now })],
   );
 
   const summarise = async (record: SessionRecord, req: Request): Promise<AccountSummary[]> => {
@@ -204,7 +163,7 @@ export function createFlowsRouter(context: BffContext): Router {
   const complete = async (
     req: Request,
     flow: FlowRecord,
-    input: z.infer<typeof completeSchema>,
+    input: CompleteFlowRequest,
   ): Promise<ConnectedSession> => {
     const bank = findBank(context, flow.aspsp);
     if (flow.status === 'pending')
@@ -247,47 +206,42 @@ export function createFlowsRouter(context: BffContext): Router {
     return connected(record, handleValue, await summarise(record, req));
   };
 
-  router.post(
-    '/v1/flows/:flowId/complete',
-    handle(async (req, res) => {
-      const origin = requireOrigin(req, context);
-      const input = parseBody(completeSchema, req.body);
-      const flowId = String(req.params.flowId);
-      const flow = /^[A-Za-z0-9_-]{22}$/.test(flowId) ? await store.getFlow(flowId) : undefined;
-      if (!flow) throw new BffError('flow_not_found', 'no such flow');
-      if (flow.origin !== origin)
-        throw new BffError('origin_not_allowed', 'the flow belongs to another origin');
-      // Both proofs before anything else, the bank included: only the page that started the flow
-      // holds the state and the verifier (RFC 7636 §4.6, checked here before the code is spent).
-      if (!secretsMatch(input.state, flow.stateHash))
-        throw new BffError('state_mismatch', 'state does not match the flow');
-      if (!equalStrings(challengeOf(input.codeVerifier), flow.codeChallenge)) {
-        throw new BffError(
-          'pkce_mismatch',
-          'codeVerifier does not match the code challenge of the flow',
-        );
-      }
+  serve(OPERATIONS.completeFlow, async ({ params, body: input }, req, res) => {
+    const origin = requireOrigin(req, context);
+    const flow = await store.getFlow(params.flowId);
+    if (!flow) throw new BffError('flow_not_found', 'no such flow');
+    if (flow.origin !== origin)
+      throw new BffError('origin_not_allowed', 'the flow belongs to another origin');
+    // Both proofs before anything else, the bank included: only the page that started the flow
+    // holds the state and the verifier (RFC 7636 §4.6, checked here before the code is spent).
+    if (!secretsMatch(input.state, flow.stateHash))
+      throw new BffError('state_mismatch', 'state does not match the flow');
+    if (!equalStrings(challengeOf(input.codeVerifier), flow.codeChallenge)) {
+      throw new BffError(
+        'pkce_mismatch',
+        'codeVerifier does not match the code challenge of the flow',
+      );
+    }
 
-      let result: ConnectedSession;
-      if (flow.status === 'completed' && flow.completion) {
-        // Completing twice is harmless: the same verifier gets the same session back.
-        const done = JSON.parse(sealer.open(flow.completion, flow.id)) as { handle: string };
-        const record = await sessions.findSession(done.handle);
-        result = connected(record, done.handle, await summarise(record, req));
-      } else if (completing.has(flow.id)) {
-        result = await (completing.get(flow.id) as Promise<ConnectedSession>);
-      } else {
-        if (flow.expiresAt <= context.now())
-          throw new BffError('flow_expired', 'the flow has expired: start again');
-        const running = complete(req, flow, input).finally(() => completing.delete(flow.id));
-        completing.set(flow.id, running);
-        result = await running;
-      }
-      if (config.cookieMode)
-        setSessionCookie(res, result.sessionHandle, Date.parse(result.expiresAt));
-      res.set('Cache-Control', 'no-store').json(result);
-    }),
-  );
+    let result: ConnectedSession;
+    if (flow.status === 'completed' && flow.completion) {
+      // Completing twice is harmless: the same verifier gets the same session back.
+      const done = JSON.parse(sealer.open(flow.completion, flow.id)) as { handle: string };
+      const record = await sessions.findSession(done.handle);
+      result = connected(record, done.handle, await summarise(record, req));
+    } else if (completing.has(flow.id)) {
+      result = await (completing.get(flow.id) as Promise<ConnectedSession>);
+    } else {
+      if (flow.expiresAt <= context.now())
+        throw new BffError('flow_expired', 'the flow has expired: start again');
+      const running = complete(req, flow, input).finally(() => completing.delete(flow.id));
+      completing.set(flow.id, running);
+      result = await running;
+    }
+    if (config.cookieMode)
+      setSessionCookie(res, result.sessionHandle, Date.parse(result.expiresAt));
+    res.set('Cache-Control', 'no-store').json(result);
+  });
 
   return router;
 }
@@ -305,6 +259,7 @@ export function psuIp(req: Request): { psuIpAddress?: string } {
  */
 export function createCallbackRouter(context: BffContext): Router {
   const router = express.Router();
+  const serve = createServe(router, context);
   const { store } = context;
 
   /** Hands the bank's answer to the page: postMessage to the opener, or a fragment redirect. */
@@ -337,30 +292,27 @@ export function createCallbackRouter(context: BffContext): Router {
     res.status(status).type('html').send(renderCallbackPage.refusal(message));
   };
 
-  router.get(
-    '/v1/callback',
-    handle(async (req, res) => {
-      const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
-      const state = query.get('state');
-      if (!state || query.getAll('state').length > 1)
-        return refuseCallback(res, 400, 'missing-state');
-      const flow = await store.findFlowByStateHash(hashSecret(state));
-      if (!flow) return refuseCallback(res, 400, 'unknown-flow');
-      const response = new URLSearchParams();
-      for (const name of FORWARDED) {
-        const value = query.get(name);
-        if (value !== null) response.set(name, value.slice(0, 2048));
-      }
-      if (flow.status !== 'pending') return refuseCallback(res, 409, 'used-flow');
-      if (flow.expiresAt <= context.now()) {
-        return deliver(res, flow, new URLSearchParams({ error: 'flow_expired', state }));
-      }
-      if (!(await store.transitionFlow(flow.id, 'pending', { status: 'returned' }))) {
-        return refuseCallback(res, 409, 'used-flow');
-      }
-      deliver(res, flow, response);
-    }),
-  );
+  serve(OPERATIONS.callback, async (_input, req, res) => {
+    const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+    const state = query.get('state');
+    if (!state || query.getAll('state').length > 1)
+      return refuseCallback(res, 400, 'missing-state');
+    const flow = await store.findFlowByStateHash(hashSecret(state));
+    if (!flow) return refuseCallback(res, 400, 'unknown-flow');
+    const response = new URLSearchParams();
+    for (const name of FORWARDED) {
+      const value = query.get(name);
+      if (value !== null) response.set(name, value.slice(0, 2048));
+    }
+    if (flow.status !== 'pending') return refuseCallback(res, 409, 'used-flow');
+    if (flow.expiresAt <= context.now()) {
+      return deliver(res, flow, new URLSearchParams({ error: 'flow_expired', state }));
+    }
+    if (!(await store.transitionFlow(flow.id, 'pending', { status: 'returned' }))) {
+      return refuseCallback(res, 409, 'used-flow');
+    }
+    deliver(res, flow, response);
+  });
 
   return router;
 }

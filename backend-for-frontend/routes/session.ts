@@ -1,36 +1,22 @@
 /** `GET /v1/session` and `DELETE /v1/session`: what the page may know of its session, and logout. */
-import express, { type Request, type Router } from 'express';
+import express, { type Router } from 'express';
+import { OPERATIONS } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
-import { BffError } from '../errors.js';
-import { clearSessionCookie, handle, readHandle } from '../http.js';
-import type { SessionRecord } from '../sessions/store.js';
-
-/** The session behind the request's handle, or `session_required`. */
-export async function requireSession(context: BffContext, req: Request): Promise<SessionRecord> {
-  const value = readHandle(req, context.config.cookieMode);
-  if (!value) throw new BffError('session_required', 'a session handle is required');
-  return context.sessions.findSession(value);
-}
+import { clearSessionCookie } from '../http.js';
+import { createServe } from './operation.js';
 
 export function createSessionRouter(context: BffContext): Router {
   const router = express.Router();
+  const serve = createServe(router, context);
 
-  router.get(
-    '/v1/session',
-    handle(async (req, res) => {
-      const record = await requireSession(context, req);
-      res.set('Cache-Control', 'no-store').json(context.sessions.describe(record));
-    }),
-  );
+  serve(OPERATIONS.getSession, ({ session }, _req, res) => {
+    res.set('Cache-Control', 'no-store').json(context.sessions.describe(session));
+  });
 
-  router.delete(
-    '/v1/session',
-    handle(async (req, res) => {
-      const record = await requireSession(context, req);
-      await context.sessions.endSession(record);
-      if (context.config.cookieMode) clearSessionCookie(res);
-      res.status(204).end();
-    }),
-  );
+  serve(OPERATIONS.deleteSession, async ({ session }, _req, res) => {
+    await context.sessions.endSession(session);
+    if (context.config.cookieMode) clearSessionCookie(res);
+    res.status(204).end();
+  });
   return router;
 }

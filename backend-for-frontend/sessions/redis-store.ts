@@ -14,7 +14,7 @@
  */
 import { createClient, ErrorReply } from 'redis';
 import type { Logger } from 'pino';
-import type { BankScope } from '../api-types.js';
+import type { BankScope } from '../contract/index.js';
 import { BffError } from '../errors.js';
 import { DEFAULT_LEASE_MS, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
 import {

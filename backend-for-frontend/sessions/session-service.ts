@@ -14,7 +14,7 @@
  * an instance that waited for another's refresh uses its result instead of refreshing again.
  */
 import type { Logger } from 'pino';
-import type { BankScope, SessionInfo } from '../api-types.js';
+import type { BankScope, SessionInfo } from '../contract/index.js';
 import { BffError, hasCode } from '../errors.js';
 import type { BankClient, BankResponse, ResourceRequest, TokenSet } from '../stet/bank-client.js';
 import { createHandle, hashSecret } from './handles.js';

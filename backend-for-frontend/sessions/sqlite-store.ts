@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { BankScope } from '../api-types.js';
+import type { BankScope } from '../contract/index.js';
 import {
   FLOW_RETENTION_MS,
   SESSION_RETENTION_AFTER_CONSENT_MS,

@@ -6,7 +6,7 @@
  * Updates are compare-and-set (a flow's status, a session's version) so that two requests, or two
  * BFF instances, can never both act on the same flow or overwrite each other's refresh.
  */
-import type { BankScope, FlowMode } from '../api-types.js';
+import type { BankScope, FlowMode } from '../contract/index.js';
 import type { RefreshLock } from './refresh-lock.js';
 
 /**

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { Agent, fetch as undiciFetch, type Response } from 'undici';
-import type { BankScope } from '../api-types.js';
+import type { BankScope } from '../contract/index.js';
 import { BffError, hasCode } from '../errors.js';
 import type { Aspsp } from '../registry.js';
 import { signRequest } from './http-signature.js';

@@ -1,6 +1,6 @@
 /**
  * Turns the JSON of any STET bank (1.4.0.47, 1.4.2 or 1.5 shapes, with the quirks listed in
- * shared/stet/NOTES.md §3) into the one bank-agnostic shape of `api-types.ts`.
+ * shared/stet/NOTES.md §3) into the one bank-agnostic shape of the contract (contract/schemas.ts).
  *
  * Everything here is pure: no I/O, no clock. A body whose required structure is broken throws a
  * `bank_error` whose message names the field; an optional field that is malformed is dropped
@@ -17,7 +17,7 @@ import type {
   Transaction,
   TransactionStatus,
   TrustedBeneficiary,
-} from '../api-types.js';
+} from '../contract/index.js';
 import { BffError, hasCode } from '../errors.js';
 
 /** A bank answered 2xx with a body that breaks the structure STET requires. */
@@ -73,7 +73,7 @@ const MAX_FRACTION_DIGITS = 20;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 
 /**
- * Parses a STET `amount` into the canonical decimal string of `api-types.ts` (`Money.amount`).
+ * Parses a STET `amount` into the canonical decimal string of the contract's `Money.amount`.
  *
  * STET 1.4.0.47 `AmountType.amount` is a string (`^-?[0-9]{1,13}(\.[0-9]{0,5})?$`); 1.4.2 and 1.5
  * make it a JSON number (`format: float`), and real BPCE data still sends strings, so both are

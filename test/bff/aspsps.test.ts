@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import express from 'express';
-import type { AspspDirectory } from '../../backend-for-frontend/api-types.js';
+import type { AspspDirectory } from '../../backend-for-frontend/contract/index.js';
 import type { BffContext } from '../../backend-for-frontend/context.js';
 import type { Aspsp, Registry } from '../../backend-for-frontend/registry.js';
 import { createAspspsRouter } from '../../backend-for-frontend/routes/aspsps.js';
+import { startTestBff } from '../support/bff.js';
+import { startTestSandbox } from '../support/sandbox.js';
 
 describe('GET /v1/aspsps', () => {
   it('lists banks by name in French collation, which the widget shows as given', async () => {
@@ -30,6 +32,29 @@ describe('GET /v1/aspsps', () => {
       );
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('answers the registry in the contract shape: brand colour and consent length, no endpoint', async () => {
+    const sandbox = await startTestSandbox();
+    const bff = await startTestBff(sandbox);
+    try {
+      const response = await bff.call('GET', '/v1/aspsps');
+      assert.equal(response.status, 200);
+      const { aspsps } = (await response.json()) as AspspDirectory;
+      assert.deepEqual(
+        aspsps.map(({ id, colour, consentDays }) => [id, colour, consentDays]),
+        [
+          ['azur', '#0b3d91', 90],
+          ['lumiere', '#f2b705', 180],
+          ['bocage', '#1d6b3a', 180],
+          ['mistral', '#5b2a86', 180],
+        ],
+      );
+      assert.doesNotMatch(JSON.stringify(aspsps), /token|apiBaseUrl|9443/);
+    } finally {
+      await bff.stop();
+      await sandbox.stop();
     }
   });
 });

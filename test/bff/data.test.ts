@@ -6,7 +6,7 @@ import type {
   FundsConfirmation,
   Identity,
   TransactionPage,
-} from '../../backend-for-frontend/api-types.js';
+} from '../../backend-for-frontend/contract/index.js';
 import { readError, startTestBff, type TestBff } from '../support/bff.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 

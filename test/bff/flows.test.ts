@@ -5,7 +5,7 @@ import type {
   AccountList,
   AspspDirectory,
   SessionInfo,
-} from '../../backend-for-frontend/api-types.js';
+} from '../../backend-for-frontend/contract/index.js';
 import {
   completeFlow,
   flowRequestBody,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { AccountList, SessionInfo } from '../../backend-for-frontend/api-types.js';
+import type { AccountList, SessionInfo } from '../../backend-for-frontend/contract/index.js';
 import {
   completeFlow,
   requestCompletion,

@@ -48,7 +48,26 @@ describe('<bank-connect>', () => {
 
     it('passes a bff error code through, upper-cased', async () => {
       const { events } = await mount({ bff: stubBff('directory-error') });
-      expect(await events.wait('bank-connect-error')).to.include({ code: 'INTERNAL_ERROR' });
+      expect(await events.wait('bank-connect-error')).to.include({
+        code: 'INTERNAL_ERROR',
+        retryable: false,
+      });
+    });
+
+    it('reports BFF_BAD_RESPONSE when an answer has another shape than the contract', async () => {
+      const { events } = await mount({ bff: stubBff('bad-shape') });
+      expect(await events.wait('bank-connect-error')).to.include({
+        code: 'BFF_BAD_RESPONSE',
+        retryable: false,
+      });
+    });
+
+    it('reports BFF_BAD_RESPONSE when a flow answer misses what the widget reads', async () => {
+      restoreOpen = spyOnWindowOpen().restore;
+      const { el, events } = await mount({ bff: stubBff('bad-flow-shape'), mode: 'popup' });
+      await chooseBank(el, events, 'lcl');
+      button(el, /LCL/).click();
+      expect(await events.wait('bank-connect-error')).to.include({ code: 'BFF_BAD_RESPONSE' });
     });
 
     it('refuses an aspsp that is not in the directory with UNKNOWN_ASPSP', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { SessionInfo } from '../../backend-for-frontend/api-types.js';
+import type { SessionInfo } from '../../backend-for-frontend/contract/index.js';
 import { SessionService } from '../../backend-for-frontend/sessions/session-service.js';
 import { hashSecret, secretsMatch } from '../../backend-for-frontend/sessions/handles.js';
 import type { SessionStore } from '../../backend-for-frontend/sessions/store.js';

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { AccountList } from '../../backend-for-frontend/api-types.js';
+import type { AccountList } from '../../backend-for-frontend/contract/index.js';
 import { buildRegistryFromSandbox } from '../../backend-for-frontend/registry.js';
 import {
   readError,

@@ -10,7 +10,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { TransactionPage } from '../../backend-for-frontend/api-types.js';
+import {
+  completeFlowRequestSchema,
+  createFlowRequestSchema,
+  fundsConfirmationRequestSchema,
+  type TransactionPage,
+} from '../../backend-for-frontend/contract/index.js';
 import {
   PARTNER_ORIGIN,
   RETURN_TO,
@@ -21,6 +26,7 @@ import {
   type TestBff,
 } from '../support/bff.js';
 import { createPkce } from '../support/consent-driver.js';
+import { createContractChecker, type ContractChecker } from '../support/contract.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { assertApiError, hostOf, rawRequest } from './support/harness.js';
 
@@ -141,11 +147,25 @@ describe('fuzzing every BFF input', () => {
   const counts: Record<string, number> = {};
   let serial = 0;
 
+  let contract: ContractChecker;
+  /** The body schemas the server validates with, by their name in the OpenAPI document. */
+  const bodySchemas = {
+    CreateFlowRequest: createFlowRequestSchema,
+    CompleteFlowRequest: completeFlowRequestSchema,
+    FundsConfirmationRequest: fundsConfirmationRequestSchema,
+  };
+  const agreements = { accepted: 0, refused: 0 };
+
   before(async () => {
     sandbox = await startTestSandbox();
     bff = await startTestBff(sandbox, {
       env: { BFF_FLOWS_PER_MINUTE: '10000', BFF_LOG_LEVEL: 'warn' },
     });
+    contract = createContractChecker(
+      (await (await fetch(`${bff.url}/v1/openapi.json`)).json()) as Parameters<
+        typeof createContractChecker
+      >[0],
+    );
     const session = await bff.connect('azur', { scopes: ['aisp', 'cbpii'] });
     handle = session.sessionHandle;
     accountId = session.accounts.find((account) => account.type === 'current')?.id ?? '';
@@ -178,6 +198,9 @@ describe('fuzzing every BFF input', () => {
     for (const [name, count] of Object.entries(counts))
       console.log(`fuzz: ${name}: ${count} cases`);
     console.log(`fuzz: ${total} cases in total`);
+    console.log(
+      `fuzz: the OpenAPI document and the server agreed on ${agreements.accepted} accepted and ${agreements.refused} refused bodies`,
+    );
     await bff.stop();
     await sandbox.stop();
   });
@@ -206,6 +229,38 @@ describe('fuzzing every BFF input', () => {
       await response.text(),
       label,
     );
+  };
+
+  /**
+   * The OpenAPI document and the server agree on a body: the document's JSON Schema (what a
+   * partner's validator says) accepts exactly what the server's zod schema accepts, and a body the
+   * document refuses is answered 400 `invalid_request`, never passed on.
+   */
+  const checkBody = async (
+    name: keyof typeof bodySchemas,
+    sent: string,
+    response: Response,
+    label: string,
+  ) => {
+    const status = response.status;
+    const text = await response.clone().text();
+    await check(response, label);
+    let value: unknown;
+    try {
+      value = JSON.parse(sent);
+    } catch {
+      return; // not JSON: nothing for a schema to judge
+    }
+    const server = bodySchemas[name].safeParse(value).success;
+    const document = contract.component(name)(value);
+    assert.equal(document, server, `${label}: the document says ${document}, the server ${server}`);
+    if (document) {
+      agreements.accepted += 1;
+    } else {
+      agreements.refused += 1;
+      assert.equal(status, 400, `${label}: a body the document refuses answered ${status}`);
+      assert.equal((JSON.parse(text) as { error: string }).error, 'invalid_request', label);
+    }
   };
 
   const stillHealthy = async () => {
@@ -258,8 +313,9 @@ describe('fuzzing every BFF input', () => {
       RUNS.flowsArbitrary,
       anyValue,
       async (value) => {
-        const response = await bff.call('POST', '/v1/flows', { body: JSON.stringify(value) });
-        await check(response, `flows ${JSON.stringify(value).slice(0, 80)}`);
+        const sent = JSON.stringify(value);
+        const response = await bff.call('POST', '/v1/flows', { body: sent });
+        await checkBody('CreateFlowRequest', sent, response, `flows ${sent.slice(0, 80)}`);
       },
     );
   });
@@ -272,9 +328,14 @@ describe('fuzzing every BFF input', () => {
       RUNS.flowsMutated,
       mutations(keys),
       async (steps) => {
-        const body = mutate(freshFlowBody(), steps);
-        const response = await bff.call('POST', '/v1/flows', { body: JSON.stringify(body) });
-        await check(response, `flows ${JSON.stringify(steps).slice(0, 120)}`);
+        const sent = JSON.stringify(mutate(freshFlowBody(), steps));
+        const response = await bff.call('POST', '/v1/flows', { body: sent });
+        await checkBody(
+          'CreateFlowRequest',
+          sent,
+          response,
+          `flows ${JSON.stringify(steps).slice(0, 120)}`,
+        );
       },
     );
   });
@@ -300,10 +361,9 @@ describe('fuzzing every BFF input', () => {
           }
         : { code: 'x', state: 'y', codeVerifier: createPkce().verifier };
       const payload = 'raw' in body ? body.raw : mutate(base, body.steps);
-      const response = await bff.call('POST', `/v1/flows/${flowId}/complete`, {
-        body: JSON.stringify(payload),
-      });
-      await check(response, `complete ${JSON.stringify(payload).slice(0, 120)}`);
+      const sent = JSON.stringify(payload);
+      const response = await bff.call('POST', `/v1/flows/${flowId}/complete`, { body: sent });
+      await checkBody('CompleteFlowRequest', sent, response, `complete ${sent.slice(0, 120)}`);
     });
   });
 
@@ -331,11 +391,9 @@ describe('fuzzing every BFF input', () => {
               { accountId, amount: { amount: input.amount, currency: input.currency } },
               input.steps,
             );
-      const response = await bff.call('POST', '/v1/funds-confirmations', {
-        handle,
-        body: JSON.stringify(payload),
-      });
-      await check(response, `funds ${JSON.stringify(payload).slice(0, 120)}`);
+      const sent = JSON.stringify(payload);
+      const response = await bff.call('POST', '/v1/funds-confirmations', { handle, body: sent });
+      await checkBody('FundsConfirmationRequest', sent, response, `funds ${sent.slice(0, 120)}`);
     });
   });
 

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SessionInfo } from '../../backend-for-frontend/api-types.js';
+import type { SessionInfo } from '../../backend-for-frontend/contract/index.js';
 import { readError, startTestBff, type TestBff } from '../support/bff.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';

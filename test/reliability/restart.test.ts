@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
-import type { SessionInfo } from '../../backend-for-frontend/api-types.js';
+import type { SessionInfo } from '../../backend-for-frontend/contract/index.js';
 import { RedisSessionStore } from '../../backend-for-frontend/sessions/redis-store.js';
 import type { RefreshLock } from '../../backend-for-frontend/sessions/refresh-lock.js';
 import { startTestBff, type TestBff } from '../support/bff.js';

@@ -13,12 +13,13 @@ import type {
   ConnectedSession,
   CreateFlowResponse,
   FlowMode,
-} from '../../backend-for-frontend/api-types.js';
+} from '../../backend-for-frontend/contract/index.js';
 import { loadConfig, type BffConfig } from '../../backend-for-frontend/config.js';
 import { createLogger } from '../../backend-for-frontend/logger.js';
 import { buildRegistryFromSandbox } from '../../backend-for-frontend/registry.js';
 import { listen, type RunningBff } from '../../backend-for-frontend/server.js';
 import { createPkce, driveConsent, type ConsentChoices } from './consent-driver.js';
+import { createContractChecker } from './contract.js';
 import { CLIENT_ID, QSEALC_URL, type TestSandbox } from './sandbox.js';
 
 export const PARTNER_ORIGIN = 'https://partner.example';
@@ -118,7 +119,14 @@ export async function startTestBff(
   const client = sandbox.context.clients.get(CLIENT_ID);
   if (client && !client.redirectUris.includes(redirectUri)) client.redirectUris.push(redirectUri);
 
-  const call = (method: string, route: string, call: CallOptions = {}) => {
+  // Every answer a test receives through `call` is checked against the document the BFF serves.
+  const contract = createContractChecker(
+    (await (await fetch(`${bound.url}/v1/openapi.json`)).json()) as Parameters<
+      typeof createContractChecker
+    >[0],
+  );
+
+  const call = async (method: string, route: string, call: CallOptions = {}) => {
     const headers: Record<string, string> = {
       ...(call.csrf === false ? {} : { 'X-Bank-Connect': '1' }),
       ...(call.origin === null ? {} : { Origin: call.origin ?? PARTNER_ORIGIN }),
@@ -126,7 +134,7 @@ export async function startTestBff(
       ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }),
       ...call.headers,
     };
-    return fetch(`${bound.url}${route}`, {
+    const response = await fetch(`${bound.url}${route}`, {
       method,
       headers,
       redirect: 'manual',
@@ -134,6 +142,14 @@ export async function startTestBff(
         ? {}
         : { body: typeof call.body === 'string' ? call.body : JSON.stringify(call.body) }),
     });
+    contract.checkAnswer(
+      method,
+      route,
+      response.status,
+      await response.clone().text(),
+      response.headers.get('content-type') ?? '',
+    );
+    return response;
   };
 
   const bff: TestBff = {

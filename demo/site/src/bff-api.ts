@@ -15,7 +15,7 @@ import type {
   SessionInfo,
   Transaction,
   TransactionPage,
-} from '../../../backend-for-frontend/api-types.js';
+} from '../../../backend-for-frontend/contract/index.js';
 
 /** Why a BFF call failed: a BFF error code, or `network_error` when there was no answer. */
 export type BffFailureCode = ErrorCode | 'network_error' | 'invalid_response';

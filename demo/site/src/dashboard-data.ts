@@ -9,7 +9,7 @@ import type {
   Identity,
   SessionInfo,
   Transaction,
-} from '../../../backend-for-frontend/api-types.js';
+} from '../../../backend-for-frontend/contract/index.js';
 import { BffRequestError, type BffApi } from './bff-api.js';
 import { addDays, parseCents } from './money.js';
 

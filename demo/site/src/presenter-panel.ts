@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import type { AspspSummary } from '../../../backend-for-frontend/api-types.js';
+import type { AspspSummary } from '../../../backend-for-frontend/contract/index.js';
 import {
   chooseTheme,
   DEFAULT_ACCENT,

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AspspSummary } from '../../../backend-for-frontend/api-types.js';
+import type { AspspSummary } from '../../../backend-for-frontend/contract/index.js';
 
 export type Route = (request: IncomingMessage, response: ServerResponse, origin: string) => void;
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type {
   ConnectedSession,
   CreateFlowResponse,
-} from '../../../backend-for-frontend/api-types.js';
+} from '../../../backend-for-frontend/contract/index.js';
 import { createPkce, driveConsent } from '../../support/consent-driver.js';
 import type { BffChildInfo } from './bff-child.js';
 import { findFreePort, startChild, type Child } from './processes.js';

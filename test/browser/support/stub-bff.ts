@@ -1,7 +1,8 @@
 /**
  * A stand-in for the backend-for-frontend, served by the test runner's dev server under
  * `/stub-bff/<tag>/…`. The tag's first dot-separated word picks a scenario (`ok`, `hold`,
- * `denied`, `bad-iss`, `flows-error`, `complete-error`, `big`); the rest makes it unique per test.
+ * `denied`, `bad-iss`, `flows-error`, `complete-error`, `big`, `bad-shape`,
+ * `bad-flow-shape`); the rest makes it unique per test.
  * Its fixtures carry recognisable fake tokens the widget must never copy anywhere.
  */
 import { Buffer } from 'node:buffer';
@@ -11,7 +12,7 @@ import type { Context } from 'koa';
 import type {
   CompleteFlowRequest,
   CreateFlowRequest,
-} from '../../../backend-for-frontend/api-types.js';
+} from '../../../backend-for-frontend/contract/index.js';
 import { ERRORS, type ErrorCode } from '../../../backend-for-frontend/contract/errors.js';
 
 /** Fake secrets planted in the BFF's answers; tests assert none of them leaks. */
@@ -143,6 +144,8 @@ export async function stubBff(ctx: Context, next: () => Promise<unknown>) {
 
   if (ctx.method === 'GET' && route === 'v1/aspsps') {
     if (scenario === 'directory-error') return apiError(ctx, 'internal_error');
+    // A bank whose name is a number: not the contract's AspspSummary.
+    if (scenario === 'bad-shape') return json(ctx, 200, { aspsps: [{ id: 'lcl', name: 7 }] });
     return json(ctx, 200, directory(tag, origin));
   }
   if (ctx.method === 'GET' && route === 'v1/session') {
@@ -158,6 +161,7 @@ export async function stubBff(ctx: Context, next: () => Promise<unknown>) {
   if (ctx.method === 'POST' && route === 'v1/flows') {
     const body = await readJson<CreateFlowRequest>(ctx);
     if (scenario === 'flows-error') return apiError(ctx, 'bank_unavailable');
+    if (scenario === 'bad-flow-shape') return json(ctx, 201, { flowId: 'x' });
     if (!BANKS.some(([id]) => id === body.aspsp) && !String(body.aspsp).startsWith('bank-')) {
       return apiError(ctx, 'unknown_aspsp');
     }

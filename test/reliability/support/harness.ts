@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import type { ApiError, ErrorCode } from '../../../backend-for-frontend/api-types.js';
+import type { ApiError, ErrorCode } from '../../../backend-for-frontend/contract/index.js';
 import { ERROR_CODES as ALL_ERROR_CODES } from '../../../backend-for-frontend/contract/errors.js';
 import { HEALTHY, type Scenario } from '../../../demo/sandbox/state.js';
 import type { TestSandbox } from '../../support/sandbox.js';
 
-/** Every stable error code of api-types.ts `ErrorCode`, for shape checks. */
+/** Every stable error code of the contract's error table, for shape checks. */
 export const ERROR_CODES: ReadonlySet<ErrorCode> = new Set(ALL_ERROR_CODES);
 
 const ERROR_KEYS = new Set([

@@ -1,0 +1,111 @@
+/**
+ * Serves one operation of the contract's table: registers its method and path on a router and
+ * hands the handler its session (for a `session` operation, found before anything else is read:
+ * a caller without a valid handle learns nothing more than 401) and its path parameters, query and
+ * body, validated against the operation's schemas. The first problem becomes a 400
+ * `invalid_request` that names the field; a query parameter that the operation does not take is
+ * refused like an unknown body field.
+ */
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import type { Operation } from '../contract/operations.js';
+import type { BffContext } from '../context.js';
+import { BffError, invalidRequest } from '../errors.js';
+import { handle, readHandle } from '../http.js';
+import type { SessionRecord } from '../sessions/store.js';
+
+type Parsed<S> = S extends z.ZodType ? z.infer<S> : Record<string, never>;
+
+export interface OperationInput<O extends Operation> {
+  /** The caller's session, for the operations whose access is `session`. */
+  session: O['access'] extends 'session' ? SessionRecord : undefined;
+  params: Parsed<O['params']>;
+  query: Parsed<O['query']>;
+  body: Parsed<O['body']>;
+}
+
+const NO_QUERY = z.strictObject({});
+
+/** The first issue of a failed parse, as an `invalid_request` naming its field. */
+function describeIssue(error: z.ZodError, where: 'body' | 'query' | 'path'): BffError {
+  const issue = error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const field = issue.keys[0] ?? where;
+    return invalidRequest(
+      `unknown ${where === 'body' ? 'field' : 'parameter'} ${issue.keys.join(', ')}`,
+      [...issue.path, field].join('.'),
+    );
+  }
+  const field = issue?.path.join('.') || where;
+  if (issue?.code === 'invalid_type' && issue.input === undefined) {
+    return invalidRequest(`${field} is required`, field);
+  }
+  const message = issue?.message ?? 'invalid';
+  // The schemas' own messages name their field already; zod's defaults do not.
+  return invalidRequest(message.startsWith(field) ? message : `${field}: ${message}`, field);
+}
+
+/** Validates `value` with `schema`, or throws the `invalid_request` of its first problem. */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query' | 'path',
+): z.infer<S> {
+  if (where === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw invalidRequest('the body must be a JSON object', 'body');
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw describeIssue(result.error, where);
+  return result.data;
+}
+
+/** The session behind the request's handle (bearer, or the cookie in cookie mode). */
+export async function requireSession(context: BffContext, req: Request): Promise<SessionRecord> {
+  const value = readHandle(req, context.config.cookieMode);
+  if (!value) throw new BffError('session_required', 'a session handle is required');
+  return context.sessions.findSession(value);
+}
+
+/** Reads and validates everything an operation takes from the request. */
+async function readInput<O extends Operation>(
+  context: BffContext,
+  operation: O,
+  req: Request,
+): Promise<OperationInput<O>> {
+  const session = operation.access === 'session' ? await requireSession(context, req) : undefined;
+  return {
+    session: session as OperationInput<O>['session'],
+    params: (operation.params ? parseInput(operation.params, req.params, 'path') : {}) as Parsed<
+      O['params']
+    >,
+    query: (operation.access === 'public'
+      ? {}
+      : parseInput(operation.query ?? NO_QUERY, { ...req.query }, 'query')) as Parsed<O['query']>,
+    body: (operation.body ? parseInput(operation.body, req.body, 'body') : {}) as Parsed<O['body']>,
+  };
+}
+
+/** Express's form of an OpenAPI path template: `{flowId}` becomes `:flowId`. */
+export function toExpressPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+export type ServeOperation = <O extends Operation>(
+  operation: O,
+  handler: (input: OperationInput<O>, req: Request, res: Response) => Promise<void> | void,
+  before?: RequestHandler[],
+) => void;
+
+/**
+ * Binds `serve` to a router and the BFF's context: `serve(operation, handler, before)` registers
+ * the operation, behind `before` (a rate limit), and calls `handler` with its input.
+ */
+export function createServe(router: Router, context: BffContext): ServeOperation {
+  return (operation, handler, before = []) => {
+    router[operation.method](
+      toExpressPath(operation.path),
+      ...before,
+      handle(async (req, res) => handler(await readInput(context, operation, req), req, res)),
+    );
+  };
+}

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ERRORS, type ErrorCode } from '../../backend-for-frontend/contract/errors.js';
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+describe('README and the BFF contract', () => {
+  it('lists every error code once, with the status and retryable of the one table', () => {
+    const rows = [...readme.matchAll(/^\| `([a-z_]+)` +\| (\d{3}) +\| (yes|no) +\|/gm)].map(
+      ([, code, status, retryable]) => [code, Number(status), retryable === 'yes'],
+    );
+    assert.deepEqual(
+      rows,
+      (Object.entries(ERRORS) as [ErrorCode, (typeof ERRORS)[ErrorCode]][]).map(([code, entry]) => [
+        code,
+        entry.status,
+        entry.retryable,
+      ]),
+    );
+  });
+});
