@@ -26,8 +26,8 @@ const dropPrivateAttributes = {
 
 export default {
   globs: ['widget/**/*.ts'],
-  exclude: ['widget/locales/**'],
-  outdir: 'dist/es',
+  exclude: ['widget/locales/**', 'widget/scripts/**', 'widget/dist/**'],
+  outdir: 'widget/dist',
   litelement: true,
   // package.json names the manifest already; the analyzer would rewrite it for any other outdir.
   packagejson: false,

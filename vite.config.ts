@@ -1,4 +1,6 @@
-import { defineConfig, minifySync, type Plugin } from 'vite';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { defineConfig, minifySync, type LibraryOptions, type Plugin } from 'vite';
 
 /** Collapses the whitespace of one static chunk of an `html` or `css` template. */
 function collapse(text: string, tag: 'html' | 'css'): string {
@@ -120,60 +122,95 @@ function mangleInternalProperties(): Plugin {
   };
 }
 
+/** The widget package's version: the drop-in's versioned path and `widget.json` carry it. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('./widget/package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** Where the drop-in's versioned files live, under its output folder and under a BFF. */
+const VERSIONED = `bank-connect/${VERSION}`;
+
+/** Subresource Integrity of a file (W3C SRI §3.1), as `<script integrity>` and import maps take it. */
+function computeIntegrity(source: string): string {
+  return `sha384-${createHash('sha384').update(source).digest('base64')}`;
+}
+
 /**
- * The drop-in is one file, so the flow module that the ES build loads on demand
- * (`widget/authorization/load-flow.ts`) is imported statically instead: inlining the dynamic
- * import would wrap every module it reaches, Lit and oauth4webapi included, in lazy initialisers
- * (505 B gzip).
+ * Lays the drop-in out for serving: `bank-connect.js`, the entry a page's script tag names (a
+ * short cache: it changes with each release), imports its chunks from `bank-connect/<version>/`,
+ * which never change (immutable). A copy of the entry sits in that folder too, its imports made
+ * relative to it, for pages that pin a version with `integrity`. `widget.json` lists every file
+ * with its SRI hash.
  */
-function inlineFlowModule(): Plugin {
+function layOutDropIn(): Plugin {
   return {
-    name: 'bank-connect:inline-flow-module',
-    enforce: 'pre',
-    load(id) {
-      if (!id.endsWith('/widget/authorization/load-flow.ts')) return undefined;
-      return [
-        "import { AuthorizationFlow } from './authorization-flow.js';",
-        'export const flowModule = { load: () => Promise.resolve({ AuthorizationFlow }) };',
-      ].join('\n');
+    name: 'bank-connect:lay-out-drop-in',
+    generateBundle(_options, bundle) {
+      const entry = bundle['bank-connect.js'];
+      if (entry?.type !== 'chunk') return this.error('the drop-in entry was not built');
+      const prefix = new RegExp(`(["'\`])\\./${VERSIONED.replaceAll('.', '\\.')}/`, 'g');
+      const pinned = entry.code.replace(prefix, '$1./');
+      if (pinned.includes(VERSIONED)) this.error('the pinned entry still names its folder');
+      this.emitFile({ type: 'asset', fileName: `${VERSIONED}/bank-connect.js`, source: pinned });
+      const files = Object.values(bundle)
+        .filter((item) => item.type === 'chunk')
+        .map((chunk) => ({ path: chunk.fileName, integrity: computeIntegrity(chunk.code) }));
+      files.push({ path: `${VERSIONED}/bank-connect.js`, integrity: computeIntegrity(pinned) });
+      this.emitFile({
+        type: 'asset',
+        fileName: 'widget.json',
+        source: `${JSON.stringify({ version: VERSION, entry: 'bank-connect.js', pinnedEntry: `${VERSIONED}/bank-connect.js`, files }, null, 2)}\n`,
+      });
     },
   };
 }
 
 /**
- * Two library builds of the widget:
- * - default mode: `dist/bank-connect.js`, the self-contained drop-in (Lit bundled, minified);
- * - `--mode es`: `dist/es/`, ES modules for bundlers, with Lit and oauth4webapi left external;
- *   the authorization flow is a chunk that the element imports when the customer picks a bank.
+ * Two library builds of the widget, into `widget/dist/`:
+ * - default mode: `drop-in/`, for a script tag (Lit bundled, minified). The entry loads the
+ *   authorization flow when the consent view shows and the English messages only where
+ *   `lang="en"` is set, as chunks fetched from where the entry came from;
+ * - `--mode es`: `es/`, ES modules for bundlers, with Lit and oauth4webapi left external; the
+ *   flow and the English messages are chunks too.
  */
 export default defineConfig(({ mode }) => {
   const es = mode === 'es';
+  const lib: LibraryOptions = es
+    ? { entry: { index: 'widget/index.ts', define: 'widget/define.ts' }, formats: ['es'] }
+    : { entry: { 'bank-connect': 'widget/define.ts' }, formats: ['es'] };
   return {
-    plugins: [
-      minifyLitTemplates(),
-      mangleInternalProperties(),
-      ...(es ? [] : [inlineFlowModule()]),
-    ],
+    plugins: [minifyLitTemplates(), mangleInternalProperties(), ...(es ? [] : [layOutDropIn()])],
     // Lit's reactive properties are accessors on the prototype: as with tsconfig.json's
     // `useDefineForClassFields: false`, fields are assigned, and a field without initializer is
     // not emitted, so that none shadows an accessor.
     oxc: { typescript: { removeClassFieldsWithoutInitializer: true } },
+    // Only the drop-in defaults `bff` to where its script came from (widget/served-from.ts).
+    define: { __BANK_CONNECT_DROP_IN__: JSON.stringify(!es) },
     build: {
       target: 'es2022',
-      outDir: es ? 'dist/es' : 'dist',
+      outDir: es ? 'widget/dist/es' : 'widget/dist/drop-in',
       emptyOutDir: true,
       minify: true,
       sourcemap: es,
       reportCompressedSize: false,
-      lib: es
-        ? { entry: { index: 'widget/index.ts', define: 'widget/define.ts' }, formats: ['es'] }
-        : { entry: 'widget/define.ts', formats: ['es'], fileName: () => 'bank-connect.js' },
+      lib,
       rolldownOptions: {
         external: es ? [/^lit($|\/)/, /^@lit\//, /^oauth4webapi$/] : [],
         // Library mode keeps whitespace in ES output by default; the budgets are for minified code.
         // The ES build keeps its `@__PURE__` marks for the app's bundler to tree-shake with; the
         // drop-in is final, and they cost it 34 B gzip.
-        output: { minify: true, ...(es ? {} : { comments: false }) },
+        output: {
+          minify: true,
+          ...(es
+            ? {}
+            : {
+                comments: false,
+                entryFileNames: '[name].js',
+                chunkFileNames: `${VERSIONED}/[name]-[hash].js`,
+              }),
+        },
       },
     },
   };

@@ -49,6 +49,10 @@ export const SETTINGS = {
   flowTtlSeconds: ['BFF_FLOW_TTL_SECONDS', 'how long a consent flow may take, in s (default 600)'],
   flowsPerMinute: ['BFF_FLOWS_PER_MINUTE', 'flows one client IP may start per minute (default 30)'],
   logLevel: ['BFF_LOG_LEVEL', 'pino log level (default info)'],
+  widgetDir: [
+    'BFF_WIDGET_DIR',
+    'folder of the widget drop-in build to serve at /bank-connect.js (default: the installed @bank-connect/widget)',
+  ],
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -126,6 +130,7 @@ const settingsSchema = z.object({
   flowTtlSeconds: z.coerce.number().int().min(60).max(3_600).default(600),
   flowsPerMinute: z.coerce.number().int().min(1).max(10_000).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  widgetDir: z.string().min(1).optional(),
 });
 
 export interface BffConfig {
@@ -146,6 +151,8 @@ export interface BffConfig {
   flowTtlSeconds: number;
   flowsPerMinute: number;
   logLevel: string;
+  /** The widget drop-in build to serve; the installed @bank-connect/widget when absent. */
+  widgetDir?: string;
 }
 
 /** A configuration problem: the process prints it and stops. */
@@ -324,5 +331,6 @@ export function loadConfig(
     flowTtlSeconds: settings.flowTtlSeconds,
     flowsPerMinute: settings.flowsPerMinute,
     logLevel: settings.logLevel,
+    ...(settings.widgetDir ? { widgetDir: path.resolve(cwd, settings.widgetDir) } : {}),
   };
 }

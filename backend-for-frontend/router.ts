@@ -17,6 +17,7 @@ import { createDataRouter } from './routes/data.js';
 import { createCallbackRouter, createFlowsRouter } from './routes/flows.js';
 import { createMetaRouter } from './routes/meta.js';
 import { createSessionRouter } from './routes/session.js';
+import { createWidgetRouter, readWidgetBuild, type WidgetBuild } from './routes/widget.js';
 import { RedisSessionStore } from './sessions/redis-store.js';
 import { DEFAULT_LEASE_MS } from './sessions/refresh-lock.js';
 import { TokenSealer } from './sessions/sealing.js';
@@ -32,6 +33,8 @@ export interface BankConnectDeps {
   /** A registry to use instead of reading `config.registryFile`. */
   registry?: Registry;
   now?: () => number;
+  /** The widget build to serve, instead of reading `config.widgetDir` or the installed package. */
+  widget?: WidgetBuild;
 }
 
 export type BankConnectRouter = Router & {
@@ -143,7 +146,10 @@ export function createBankConnectRouter(
     }),
   );
   router.use(logRequests(logger));
+  const widget = deps.widget ?? readWidgetBuild(config.widgetDir);
+  if (!widget) logger.warn('no widget build found: /bank-connect.js answers widget_unavailable');
   router.use(createMetaRouter(context));
+  router.use(createWidgetRouter(context, widget));
   router.use(createCallbackRouter(context));
   router.use(
     '/v1',

@@ -1,20 +1,22 @@
 /**
  * Builds the Fourmi demo into `dist/demo`:
- * 1. the widget's drop-in `dist/bank-connect.js`, if it is missing or older than `widget/`;
+ * 1. the widget's drop-in (`widget/dist/drop-in/`), if it is missing or older than `widget/`;
  * 2. the two demo pages with Vite (`demo/vite.config.ts`);
- * 3. a copy of the drop-in at `dist/demo/bank-connect.js`, where the script-tag page loads it;
+ * 3. a copy of the drop-in in `dist/demo/` (`bank-connect.js` and its versioned chunks), where the
+ *    script-tag page loads it: Fourmi self-hosts the widget, as a partner may;
  * 4. the service worker `dist/demo/sw.js` with workbox-build.
  *
  * `npm run build:demo` runs it; `demo/start.ts` calls `buildDemo({ log })`.
  */
-import { copyFile, readdir, stat } from 'node:fs/promises';
+import { cp, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { generateSW } from 'workbox-build';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const dropIn = join(repo, 'dist', 'bank-connect.js');
+const dropInDir = join(repo, 'widget', 'dist', 'drop-in');
+const dropIn = join(dropInDir, 'bank-connect.js');
 const outDir = join(repo, 'dist', 'demo');
 
 /** Options of `buildDemo`. */
@@ -46,15 +48,9 @@ async function isDropInStale(): Promise<boolean> {
  */
 export async function buildDemo({ log = console.log }: BuildDemoOptions = {}): Promise<string> {
   if (await isDropInStale()) {
-    log('building the widget drop-in (dist/bank-connect.js)…');
-    // The root config's default mode is the drop-in build. Its outDir is `dist/` itself: keep
-    // the other builds in there (dist/es, dist/bff, dist/demo).
-    await build({
-      root: repo,
-      configFile: join(repo, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { emptyOutDir: false },
-    });
+    log('building the widget drop-in (widget/dist/drop-in)…');
+    // The root config's default mode is the drop-in build.
+    await build({ root: repo, configFile: join(repo, 'vite.config.ts'), logLevel: 'warn' });
   } else {
     log('widget drop-in is up to date');
   }
@@ -62,8 +58,8 @@ export async function buildDemo({ log = console.log }: BuildDemoOptions = {}): P
   log('building the demo pages (dist/demo)…');
   await build({ configFile: join(repo, 'demo', 'vite.config.ts'), logLevel: 'warn' });
 
-  await copyFile(dropIn, join(outDir, 'bank-connect.js'));
-  log('copied the drop-in to dist/demo/bank-connect.js');
+  await cp(dropInDir, outDir, { recursive: true });
+  log('copied the drop-in to dist/demo/ (bank-connect.js and bank-connect/<version>/)');
 
   const { count, size, warnings } = await generateSW({
     globDirectory: outDir,

@@ -6,8 +6,8 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const site = fileURLToPath(new URL('site/', import.meta.url));
 
 /**
- * In `vite dev` only, stands in for the demo server: `/bank-connect.js` from the widget's drop-in
- * build, and `/config.json` from `FOURMI_BFF_URL` / `FOURMI_SANDBOX_URL` (default ports of
+ * In `vite dev` only, stands in for the demo server: `/bank-connect.js` and its chunks from the
+ * widget's drop-in build, and `/config.json` from `FOURMI_BFF_URL` / `FOURMI_SANDBOX_URL` (default ports of
  * `npm start`). Production serves both from `demo/server.ts`.
  */
 function serveDemoRuntime(): Plugin {
@@ -28,8 +28,8 @@ function serveDemoRuntime(): Plugin {
           );
           return;
         }
-        const dropIn = `${repo}dist/bank-connect.js`;
-        if (path === '/bank-connect.js' && existsSync(dropIn)) {
+        const dropIn = `${repo}widget/dist/drop-in${path ?? ''}`;
+        if (/^\/bank-connect(\/[\w.-]+\/[\w.-]+)?\.js$/.test(path ?? '') && existsSync(dropIn)) {
           response.setHeader('Content-Type', 'text/javascript');
           response.end(readFileSync(dropIn));
           return;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const skipDirs = new Set(['browser', 'e2e', 'bench', 'node_modules']);
+const skipDirs = new Set(['browser', 'e2e', 'release', 'bench', 'node_modules']);
 
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -1,9 +1,10 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { AspspSummary, BankScope, FlowMode } from '../backend-for-frontend/contract/index.js';
+import type { AspspSummary, BankScope, FlowMode } from './contract.js';
 import { AuthorizationController } from './authorization/authorization-controller.js';
 import { currentPageUrl, preferRedirect, readReturnedFlow } from './authorization/redirect.js';
 import { BankPicker, rememberLastUsedAspsp } from './bank-picker.js';
 import { BffClient, parseBffUrl } from './bff-client.js';
+import { findServingBff } from './served-from.js';
 import { BankConnectError, toBankConnectError } from './errors.js';
 import {
   emit,
@@ -13,7 +14,7 @@ import {
   type SuccessDetail,
 } from './events.js';
 import type { MessageKey } from './locales/fr.js';
-import { resolveLang, translate } from './locales/translate.js';
+import { catalogues, loadCatalogue, resolveLang, translate } from './locales/translate.js';
 import { bankConnectStyles } from './styles.js';
 
 /** The views of the element, one per step of the customer's journey. */
@@ -171,7 +172,10 @@ export class BankConnect extends LitElement {
   private cancelReason: CancelReason = 'user';
   private reconnecting = false;
 
-  /** Base URL of the backend-for-frontend, e.g. `https://bff.example.com/`. Required. */
+  /**
+   * Base URL of the backend-for-frontend, e.g. `https://bff.example.com/`. Required, except for
+   * the drop-in served by a BFF, which defaults to that BFF.
+   */
   bff = '';
 
   /**
@@ -205,6 +209,8 @@ export class BankConnect extends LitElement {
   partner = '';
 
   #client: BffClient | undefined;
+  #catalogueLoad: Promise<void> | undefined;
+  #catalogueFailed = false;
   #initialised = false;
   #moveFocus = false;
   #generation = 0;
@@ -217,6 +223,10 @@ export class BankConnect extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.#initialised) void this.#initialise();
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if (changed.has('lang')) this.#loadCatalogue();
   }
 
   protected override firstUpdated(): void {
@@ -255,6 +265,41 @@ export class BankConnect extends LitElement {
     });
   }
 
+  /**
+   * Fetches the messages of the element's language, unless they are part of the entry. Until they
+   * arrive the element shows no text, and `updateComplete` waits for them.
+   */
+  #loadCatalogue(): void {
+    const lang = resolveLang(this.lang);
+    if (catalogues.loaded[lang]) return;
+    this.#catalogueFailed = false;
+    this.#catalogueLoad = loadCatalogue(lang).then(
+      () => {
+        this.#catalogueLoad = undefined;
+        this.requestUpdate();
+      },
+      (cause: unknown) => {
+        this.#catalogueLoad = undefined;
+        this.#catalogueFailed = true;
+        this.#fail(
+          new BankConnectError('SCRIPT_LOAD_FAILED', `the ${lang} messages could not be loaded`, {
+            cause,
+          }),
+        );
+      },
+    );
+  }
+
+  /** Lit's update promise, which also waits for the element's messages (Lit docs, "Lifecycle"). */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let result = await super.getUpdateComplete();
+    while (this.#catalogueLoad) {
+      await this.#catalogueLoad;
+      result = await super.getUpdateComplete();
+    }
+    return result;
+  }
+
   #step(step: StepName): void {
     const aspsp = this.selectedId;
     emit(this, 'bank-connect-step', aspsp ? { step, aspsp } : { step });
@@ -286,7 +331,7 @@ export class BankConnect extends LitElement {
     this.reconnecting = false;
     if (this.view !== 'loading') this.#show('loading', false);
     try {
-      this.#client = new BffClient(parseBffUrl(this.bff));
+      this.#client = new BffClient(parseBffUrl(this.bff || findServingBff()));
     } catch (error) {
       this.#fail(toBankConnectError(error), 'choose');
       return;
@@ -438,6 +483,7 @@ export class BankConnect extends LitElement {
   }
 
   #handleRetry(): void {
+    this.#loadCatalogue();
     if (this.selectedId) {
       this.#show('confirm', true);
     } else {
@@ -448,6 +494,11 @@ export class BankConnect extends LitElement {
   override render(): TemplateResult {
     // The host's own `lang` is this property, not the attribute screen readers follow.
     const lang = resolveLang(this.lang);
+    // Nothing to read until the language's messages arrive, rather than a flash of French; if
+    // they cannot be fetched, the element goes on in French.
+    if (!catalogues.loaded[lang] && !this.#catalogueFailed) {
+      return html`<div class="base" part="base" aria-busy="true"></div>`;
+    }
     // Each view's heading is the message named after it, and the live region announces it too;
     // but "Bank connected" alone would not say which bank, so that view announces its body.
     const announced = this.view === 'connected' ? 'connectedBody' : this.view;

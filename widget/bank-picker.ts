@@ -1,5 +1,5 @@
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import type { AspspSummary } from '../backend-for-frontend/contract/index.js';
+import type { AspspSummary } from './contract.js';
 import type { MessageKey } from './locales/fr.js';
 
 /** How many options are rendered at most: enough to scan, few enough to stay fast at 400 banks. */

@@ -7,7 +7,7 @@ import type {
   CreateFlowResponse,
   ErrorCode,
   SessionInfo,
-} from '../backend-for-frontend/contract/index.js';
+} from './contract.js';
 import { BankConnectError, type BankConnectErrorCode } from './errors.js';
 
 /**

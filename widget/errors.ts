@@ -1,4 +1,4 @@
-import type { ErrorCode as BffErrorCode } from '../backend-for-frontend/contract/index.js';
+import type { ErrorCode as BffErrorCode } from './contract.js';
 
 /** Codes the widget raises itself, before or after talking to the BFF. */
 export type WidgetErrorCode =

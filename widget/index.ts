@@ -17,3 +17,5 @@ export type {
 export type { Lang } from './locales/translate.js';
 export type { MessageKey, Messages } from './locales/fr.js';
 export { defineBankConnect, TAG_NAME } from './registration.js';
+/** The BFF contract's types (`AccountList`, `ApiError`…), for pages that call the BFF. */
+export type * from './contract.js';

@@ -60,6 +60,11 @@ export const ERRORS = {
     retryable: false,
     message: 'no such endpoint or resource',
   },
+  widget_unavailable: {
+    status: 404,
+    retryable: false,
+    message: 'this BFF has no widget build to serve: build or install @bank-connect/widget',
+  },
   session_required: {
     status: 401,
     retryable: false,

@@ -26,6 +26,7 @@ import {
   transactionPageSchema,
   transactionsQuerySchema,
   trustedBeneficiaryListSchema,
+  widgetManifestSchema,
 } from './schemas.js';
 
 /**
@@ -222,6 +223,38 @@ export const OPERATIONS = {
     body: fundsConfirmationRequestSchema,
     success: { status: 200, description: "The bank's answer.", schema: fundsConfirmationSchema },
     errors: ['not_found', ...DATA_ERRORS],
+  },
+  getWidgetEntry: {
+    method: 'get',
+    path: '/bank-connect.js',
+    summary: 'The <bank-connect> drop-in: the whole integration is a script tag naming this URL.',
+    description:
+      'An ES module for `<script type="module">`, with the CORS headers a cross-origin module needs. It changes with each release: cached 5 minutes, with an ETag. It loads its chunks from `/bank-connect/{version}/`, and its `bff` defaults to the BFF it came from.',
+    access: 'public',
+    success: { status: 200, description: 'The module.', mediaType: 'text/javascript' },
+    otherResponses: { '304': { description: 'Not modified (If-None-Match).' } },
+    errors: ['widget_unavailable'],
+  },
+  getWidgetFile: {
+    method: 'get',
+    path: '/bank-connect/{version}/{file}',
+    summary: "One of the drop-in's versioned files: its chunks, and a copy of the entry to pin.",
+    description:
+      'Content-hashed or versioned, so cached for a year as immutable. `/v1/widget.json` lists them with their SRI hashes.',
+    access: 'public',
+    success: { status: 200, description: 'The module.', mediaType: 'text/javascript' },
+    otherResponses: { '304': { description: 'Not modified (If-None-Match).' } },
+    errors: ['widget_unavailable', 'not_found'],
+  },
+  getWidgetManifest: {
+    method: 'get',
+    path: '/v1/widget.json',
+    summary: "The drop-in's version and files, each with its Subresource Integrity hash.",
+    description:
+      'For pages that pin a version: `<script type="module" src="{pinnedEntry.url}" integrity="{pinnedEntry.integrity}">`; an import map can carry the chunks\' integrity too.',
+    access: 'public',
+    success: { status: 200, description: 'The manifest.', schema: widgetManifestSchema },
+    errors: ['widget_unavailable'],
   },
   getOpenApi: {
     method: 'get',

@@ -453,6 +453,27 @@ export const readinessSchema = named(
   'The session store answers.',
 );
 
+const widgetFileSchema = z.strictObject({
+  url: z.string(),
+  /** Subresource Integrity (W3C SRI §3.1): `sha384-<base64>`. */
+  integrity: z.string().regex(/^sha384-[A-Za-z0-9+/]{64}$/),
+});
+
+export const widgetManifestSchema = named(
+  z.strictObject({
+    /** The @bank-connect/widget version this BFF serves. */
+    version: z.string(),
+    /** The unpinned entry, `/bank-connect.js`: it follows the BFF's upgrades. */
+    entry: z.string(),
+    /** A copy of the entry under the versioned path, to pin with `integrity`. */
+    pinnedEntry: widgetFileSchema,
+    files: z.array(widgetFileSchema),
+  }),
+  'WidgetManifest',
+  "The drop-in's version and files, with absolute URLs and SRI hashes.",
+);
+export type WidgetManifest = z.infer<typeof widgetManifestSchema>;
+
 export const apiErrorSchema = named(
   z.strictObject({
     error: z.enum(ERROR_CODES),

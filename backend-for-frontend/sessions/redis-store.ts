@@ -12,7 +12,8 @@
  * error (the API answers 503 `session_store_unavailable`): the offline queue is disabled, commands
  * time out, and the client reconnects in the background with a capped backoff.
  */
-import { createClient, ErrorReply } from 'redis';
+import { createRequire } from 'node:module';
+import type { createClient, ErrorReply } from 'redis';
 import type { Logger } from 'pino';
 import type { BankScope } from '../contract/index.js';
 import { BffError } from '../errors.js';
@@ -28,6 +29,29 @@ import {
 } from './store.js';
 
 export type RedisClient = ReturnType<typeof createClient>;
+
+interface RedisModule {
+  createClient: typeof createClient;
+  ErrorReply: typeof ErrorReply;
+}
+
+let redisModule: RedisModule | undefined;
+
+/**
+ * The `redis` package, loaded the first time a Redis store is opened: it is an optional peer of
+ * `@bank-connect/bff`, so that a BFF on SQLite neither installs nor loads it.
+ */
+function loadRedis(): RedisModule {
+  try {
+    redisModule ??= createRequire(import.meta.url)('redis') as RedisModule;
+  } catch (error) {
+    throw new Error(
+      'BFF_SESSION_STORE names a Redis server, but the redis package is not installed: npm install redis',
+      { cause: error },
+    );
+  }
+  return redisModule;
+}
 
 export interface RedisSessionStoreOptions {
   /** Prefix of every key, so that one Redis can serve several deployments. */
@@ -171,7 +195,7 @@ export class RedisSessionStore implements SessionStore {
     this.#prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#readyWaitMs = options.readyWaitMs ?? READY_WAIT_MS;
     this.#logger = options.logger;
-    this.#client = createClient({
+    this.#client = loadRedis().createClient({
       url,
       // Without this, commands sent while disconnected queue until Redis returns: requests would
       // hang instead of answering 503.
@@ -249,7 +273,9 @@ export class RedisSessionStore implements SessionStore {
     try {
       return await command(this.#client);
     } catch (error) {
-      if (error instanceof ErrorReply && !UNAVAILABLE_REPLY.test(error.message)) throw error;
+      if (error instanceof loadRedis().ErrorReply && !UNAVAILABLE_REPLY.test(error.message)) {
+        throw error;
+      }
       throw storeUnavailable('the session store did not answer', { cause: error });
     }
   }

@@ -158,7 +158,7 @@ describe('BFF configuration and start-up checks', () => {
   });
 
   it('documents every setting in the README', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../docs/backend.md', import.meta.url), 'utf8');
     for (const [key, [variable]] of Object.entries(SETTINGS)) {
       assert.match(
         readme,

@@ -1,18 +1,73 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import type { Rolldown } from 'vite';
 import { buildWidget, staticClosure } from '../support/widget-build.js';
 
+const VERSION = '1.0.0';
+
+/** The build's output, chunks and assets, by file name. */
+async function buildDropIn(): Promise<Map<string, Rolldown.OutputChunk | Rolldown.OutputAsset>> {
+  const items = await buildWidget('production', {}, { assets: true });
+  return new Map(items.map((item) => [item.fileName, item]));
+}
+
+function textOf(item: Rolldown.OutputChunk | Rolldown.OutputAsset | undefined): string {
+  if (!item) return '';
+  return item.type === 'chunk' ? item.code : String(item.source);
+}
+
 describe('the widget builds', () => {
-  it('the drop-in is one self-contained file', async () => {
-    const chunks = await buildWidget('production');
-    assert.deepEqual(
-      chunks.map((chunk) => chunk.fileName),
-      ['bank-connect.js'],
+  it('the drop-in entry loads the flow and the English messages on demand, from its own folder', async () => {
+    const output = await buildDropIn();
+    const entry = output.get('bank-connect.js');
+    assert.ok(entry?.type === 'chunk', 'bank-connect.js is the entry');
+    const chunks = [...output.values()].filter((item) => item.type === 'chunk');
+    const reached = staticClosure(chunks, 'bank-connect.js');
+    const flow = chunks.find((chunk) => /\/authorization-flow-[\w-]+\.js$/.test(chunk.fileName));
+    const english = chunks.find((chunk) => /\/en-[\w-]+\.js$/.test(chunk.fileName));
+    assert.ok(flow && english, 'the flow and the English messages are chunks of their own');
+    for (const lazy of [flow, english]) {
+      assert.ok(!reached.has(lazy.fileName), `${lazy.fileName} is not imported statically`);
+      assert.ok(entry.dynamicImports.includes(lazy.fileName), `${lazy.fileName} loads on demand`);
+    }
+    assert.match(
+      flow.code,
+      /oauth4webapi|code_challenge|S256/,
+      'oauth4webapi is in the flow chunk',
     );
-    const [dropIn] = chunks;
-    assert.deepEqual(dropIn?.imports, []);
-    assert.deepEqual(dropIn?.dynamicImports, []);
-    assert.doesNotMatch(dropIn?.code ?? '', /\bimport\s*\(/);
+    for (const chunk of chunks) {
+      if (chunk.fileName === 'bank-connect.js') continue;
+      assert.ok(chunk.fileName.startsWith(`bank-connect/${VERSION}/`), chunk.fileName);
+    }
+  });
+
+  it('lists every drop-in file in widget.json with its SRI hash, and a pinnable entry', async () => {
+    const output = await buildDropIn();
+    const manifest = JSON.parse(textOf(output.get('widget.json'))) as {
+      version: string;
+      entry: string;
+      pinnedEntry: string;
+      files: { path: string; integrity: string }[];
+    };
+    assert.equal(manifest.version, VERSION);
+    assert.equal(manifest.entry, 'bank-connect.js');
+    const scripts = [...output.keys()].filter((name) => name.endsWith('.js')).sort();
+    assert.deepEqual(manifest.files.map((file) => file.path).sort(), scripts);
+    for (const file of manifest.files) {
+      const digest = createHash('sha384')
+        .update(textOf(output.get(file.path)))
+        .digest('base64');
+      assert.equal(file.integrity, `sha384-${digest}`, file.path);
+    }
+    // The pinned copy imports its chunks beside it: served from the versioned folder, it works.
+    const pinned = textOf(output.get(manifest.pinnedEntry));
+    assert.equal(manifest.pinnedEntry, `bank-connect/${VERSION}/bank-connect.js`);
+    assert.ok(!pinned.includes(`bank-connect/${VERSION}`), 'the pinned entry names no folder');
+    assert.ok(
+      /import\(["'`]\.\/authorization-flow-/.test(pinned),
+      'it imports ./authorization-flow-…',
+    );
   });
 
   it('the ES entry leaves the authorization flow and oauth4webapi to a chunk loaded on demand', async () => {

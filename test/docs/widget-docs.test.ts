@@ -6,7 +6,7 @@ import { BankConnectError, type WidgetErrorCode } from '../../widget/errors.js';
 import { cli } from '@custom-elements-manifest/analyzer/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../docs/front-end.md', import.meta.url), 'utf8');
 const errors = readFileSync(new URL('../../widget/errors.ts', import.meta.url), 'utf8');
 
 interface Named {

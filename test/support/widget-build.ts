@@ -9,17 +9,32 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The JavaScript chunks of a vite build's output. */
 export function chunksOf(output: unknown): Rolldown.OutputChunk[] {
-  const results = (Array.isArray(output) ? output : [output]) as Rolldown.RolldownOutput[];
-  return results
-    .flatMap((result) => result.output)
-    .filter((item): item is Rolldown.OutputChunk => item.type === 'chunk');
+  return itemsOf(output).filter((item): item is Rolldown.OutputChunk => item.type === 'chunk');
 }
 
-/** One of the config's modes (`production`: the drop-in; `es`: the ES build), in memory. */
+function itemsOf(output: unknown): (Rolldown.OutputChunk | Rolldown.OutputAsset)[] {
+  const results = (Array.isArray(output) ? output : [output]) as Rolldown.RolldownOutput[];
+  return results.flatMap((result) => result.output);
+}
+
+/**
+ * One of the config's modes (`production`: the drop-in; `es`: the ES build), in memory: its
+ * chunks, or every file with `{ assets: true }` (the drop-in's widget.json and pinned entry).
+ */
+export async function buildWidget(
+  mode: string,
+  overrides?: InlineConfig,
+): Promise<Rolldown.OutputChunk[]>;
+export async function buildWidget(
+  mode: string,
+  overrides: InlineConfig,
+  options: { assets: true },
+): Promise<(Rolldown.OutputChunk | Rolldown.OutputAsset)[]>;
 export async function buildWidget(
   mode: string,
   overrides: InlineConfig = {},
-): Promise<Rolldown.OutputChunk[]> {
+  options: { assets?: boolean } = {},
+): Promise<(Rolldown.OutputChunk | Rolldown.OutputAsset)[]> {
   const output = await build({
     root: ROOT,
     configFile: `${ROOT}vite.config.ts`,
@@ -28,7 +43,7 @@ export async function buildWidget(
     ...overrides,
     build: { write: false, ...overrides.build },
   });
-  return chunksOf(output);
+  return options.assets ? itemsOf(output) : chunksOf(output);
 }
 
 /** A chunk and every chunk it reaches by static imports: what loading it costs at once. */
@@ -43,4 +58,15 @@ export function staticClosure(chunks: Rolldown.OutputChunk[], fileName: string):
   };
   visit(fileName);
   return reached;
+}
+
+/** Builds the drop-in as `npm run build` does, into `outDir` (a temporary folder in tests). */
+export async function writeDropIn(outDir: string): Promise<void> {
+  await build({
+    root: ROOT,
+    configFile: `${ROOT}vite.config.ts`,
+    mode: 'production',
+    logLevel: 'silent',
+    build: { outDir, emptyOutDir: true },
+  });
 }

@@ -1,4 +1,4 @@
-import type { BankScope, FlowMode } from '../../backend-for-frontend/contract/index.js';
+import type { BankScope, FlowMode } from '../contract.js';
 import type { BffClient } from '../bff-client.js';
 import { BankConnectError, toBankConnectError } from '../errors.js';
 import type { CancelReason, StepName, SuccessDetail } from '../events.js';

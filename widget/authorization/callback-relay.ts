@@ -1,4 +1,4 @@
-import type { CallbackMessage } from '../../backend-for-frontend/contract/index.js';
+import type { CallbackMessage } from '../contract.js';
 import type { SuccessDetail } from '../events.js';
 
 /** Name of the same-origin channel that tells the starting tab how its flow ended. */

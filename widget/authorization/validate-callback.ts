@@ -4,7 +4,7 @@ import {
   type AuthorizationServer,
   type Client,
 } from 'oauth4webapi';
-import type { CompleteFlowRequest } from '../../backend-for-frontend/contract/index.js';
+import type { CompleteFlowRequest } from '../contract.js';
 import { BankConnectError } from '../errors.js';
 import type { StoredFlow } from './flow-storage.js';
 

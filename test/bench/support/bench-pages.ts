@@ -3,9 +3,10 @@
  * scripts are external modules (no inline script), a stub bank directory of generated banks, and
  * any extra routes a bench adds.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { AspspSummary } from '../../../backend-for-frontend/contract/index.js';
 
 export type Route = (request: IncomingMessage, response: ServerResponse, origin: string) => void;
@@ -65,8 +66,12 @@ export function send(
   response.end(body);
 }
 
-/** Serves `pages` (path → HTML or JS text), the drop-in at `/bank-connect.js`, and `/v1/aspsps`. */
+/**
+ * Serves `pages` (path → HTML or JS text), the drop-in (`/bank-connect.js` and its chunks under
+ * `/bank-connect/<version>/`) from its build folder, and `/v1/aspsps`.
+ */
 export async function startBenchServer(options: {
+  /** The drop-in's build folder. */
   dropIn: string;
   banks: number;
   files: Record<string, string>;
@@ -74,13 +79,22 @@ export async function startBenchServer(options: {
   /** A fixed port (when the origin must be known before the server starts); default any. */
   port?: number;
 }): Promise<BenchServer> {
-  const dropIn = await readFile(options.dropIn);
+  const dropIn = new Map<string, Buffer>();
+  for (const entry of await readdir(options.dropIn, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    dropIn.set(
+      `/${path.relative(options.dropIn, file).split(path.sep).join('/')}`,
+      await readFile(file),
+    );
+  }
   let origin = '';
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', origin);
     const route = options.routes?.[url.pathname];
     if (route) return route(request, response, origin);
-    if (url.pathname === '/bank-connect.js') return send(response, 200, 'text/javascript', dropIn);
+    const script = dropIn.get(url.pathname);
+    if (script) return send(response, 200, 'text/javascript', script);
     if (url.pathname === '/logo.svg') return send(response, 200, 'image/svg+xml', LOGO);
     if (url.pathname === '/v1/aspsps')
       return send(

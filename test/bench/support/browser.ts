@@ -31,7 +31,7 @@ export function buildDropIn(): Promise<string> {
     await promisify(execFile)('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir'], {
       cwd: ROOT,
     });
-    return path.join(outDir, 'bank-connect.js');
+    return outDir;
   })();
   return built;
 }
