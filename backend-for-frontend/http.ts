@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import proxyaddr from 'proxy-addr';
 import type { Logger } from 'pino';
 import type { ApiError } from './contract/index.js';
 import type { ErrorCode } from './contract/errors.js';
@@ -26,6 +27,30 @@ export function assignRequestId(): RequestHandler {
     res.set('X-Request-ID', id);
     next();
   };
+}
+
+/**
+ * Works out the customer's address once per request from the BFF's own `trustProxy` setting
+ * (the same values as Express's `trust proxy`), so that a router mounted in an app with another
+ * setting, or none, still sees the customer behind the proxies it was told to trust.
+ */
+export function recordClientAddress(trustProxy: boolean | number | string): RequestHandler {
+  // As Express compiles `trust proxy`: all or none, a hop count, or addresses and subnets.
+  const trust: (address: string, hop: number) => boolean =
+    typeof trustProxy === 'boolean'
+      ? () => trustProxy
+      : typeof trustProxy === 'number'
+        ? (_address, hop) => hop < trustProxy
+        : proxyaddr.compile(trustProxy.split(',').map((value) => value.trim()));
+  return (req, res, next) => {
+    res.locals.clientAddress = proxyaddr(req, trust).replace(/^::ffff:/, '');
+    next();
+  };
+}
+
+/** The customer's address that `recordClientAddress` found; undefined outside the router. */
+export function readClientAddress(req: Request): string | undefined {
+  return (req.res?.locals as { clientAddress?: string } | undefined)?.clientAddress;
 }
 
 /**
@@ -84,7 +109,7 @@ export function limitRate(options: {
       for (const [key, window] of windows)
         if (time - window.start >= options.windowMs) windows.delete(key);
     }
-    const key = req.ip ?? 'unknown';
+    const key = readClientAddress(req) ?? 'unknown';
     const window = windows.get(key);
     if (!window || time - window.start >= options.windowMs) {
       windows.set(key, { start: time, count: 1 });

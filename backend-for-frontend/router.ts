@@ -9,7 +9,13 @@ import type { Logger } from 'pino';
 import type { BffConfig } from './config.js';
 import type { BffContext } from './context.js';
 import { BffError } from './errors.js';
-import { allowOrigins, assignRequestId, handleErrors, requireCsrfHeader } from './http.js';
+import {
+  allowOrigins,
+  assignRequestId,
+  handleErrors,
+  recordClientAddress,
+  requireCsrfHeader,
+} from './http.js';
 import { createLogger } from './logger.js';
 import { loadRegistry, type Registry } from './registry.js';
 import { createAspspsRouter } from './routes/aspsps.js';
@@ -135,6 +141,7 @@ export function createBankConnectRouter(
 
   const router = express.Router();
   router.use(assignRequestId());
+  router.use(recordClientAddress(config.trustProxy));
   router.use(
     helmet({
       contentSecurityPolicy: {

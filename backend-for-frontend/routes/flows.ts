@@ -15,7 +15,7 @@ import type {
 import { OPERATIONS } from '../contract/operations.js';
 import { findBank, type BffContext } from '../context.js';
 import { BffError, invalidRequest } from '../errors.js';
-import { limitRate, readHandle, setSessionCookie } from '../http.js';
+import { limitRate, readClientAddress, readHandle, setSessionCookie } from '../http.js';
 import { hashSecret, secretsMatch } from '../sessions/handles.js';
 import type { FlowRecord, SessionRecord } from '../sessions/store.js';
 import { normaliseAccounts } from '../stet/normalise.js';
@@ -248,7 +248,7 @@ export function createFlowsRouter(context: BffContext): Router {
 
 /** STET PSU-IP-Address: the customer is present when the page calls (NOTES.md §4). */
 export function psuIp(req: Request): { psuIpAddress?: string } {
-  const ip = req.ip?.replace(/^::ffff:/, '');
+  const ip = readClientAddress(req);
   return ip ? { psuIpAddress: ip } : {};
 }
 
