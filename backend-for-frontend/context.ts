@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { BffConfig } from './config.js';
 import { BffError } from './errors.js';
+import type { FlowService } from './flows/flow-service.js';
 import type { Registry } from './registry.js';
 import type { SessionService } from './sessions/session-service.js';
 import type { TokenSealer } from './sessions/sealing.js';
@@ -16,6 +17,7 @@ export interface BffContext {
   store: SessionStore;
   sealer: TokenSealer;
   sessions: SessionService;
+  flows: FlowService;
   now: () => number;
 }
 

@@ -16,6 +16,7 @@ import {
   recordClientAddress,
   requireCsrfHeader,
 } from './http.js';
+import { FlowService } from './flows/flow-service.js';
 import { createLogger } from './logger.js';
 import { loadRegistry, type Registry } from './registry.js';
 import { createAspspsRouter } from './routes/aspsps.js';
@@ -137,7 +138,27 @@ export function createBankConnectRouter(
   const sealer = new TokenSealer(config.sealingKeys);
   const now = deps.now ?? Date.now;
   const sessions = new SessionService({ store, sealer, banks, logger, now });
-  const context: BffContext = { config, logger, registry, banks, store, sealer, sessions, now };
+  const flows = new FlowService({
+    store,
+    sealer,
+    sessions,
+    banks,
+    logger,
+    allowedOrigins: config.allowedOrigins,
+    flowTtlSeconds: config.flowTtlSeconds,
+    now,
+  });
+  const context: BffContext = {
+    config,
+    logger,
+    registry,
+    banks,
+    store,
+    sealer,
+    sessions,
+    flows,
+    now,
+  };
 
   const router = express.Router();
   router.use(assignRequestId());

@@ -1,0 +1,315 @@
+/**
+ * Consent flows, from `POST /v1/flows` to the session handle, as a service that knows nothing of
+ * HTTP: its inputs are the validated request, the page's origin and its handle, and its outputs
+ * are the contract's answers or what the callback must do. The routes (routes/flows.ts) only
+ * adapt Express to it, so the state machine is tested without a server.
+ *
+ * A flow is `pending` until the bank sends the customer back to the callback, then `returned`;
+ * the code exchange moves it to `exchanging`, so that two completions can never both spend the
+ * code, then `completed`, when it keeps the sealed handle for an idempotent second completion.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type {
+  AccountSummary,
+  CompleteFlowRequest,
+  ConnectedSession,
+  CreateFlowRequest,
+  CreateFlowResponse,
+} from '../contract/index.js';
+import { BffError, invalidRequest } from '../errors.js';
+import { hashSecret, secretsMatch } from '../sessions/handles.js';
+import type { TokenSealer } from '../sessions/sealing.js';
+import type { SessionService } from '../sessions/session-service.js';
+import type { FlowRecord, SessionRecord, SessionStore } from '../sessions/store.js';
+import type { BankClient } from '../stet/bank-client.js';
+import { normaliseAccounts } from '../stet/normalise.js';
+
+/** The authorization-response parameters the callback forwards; nothing else reaches the page. */
+const FORWARDED = ['code', 'state', 'iss', 'error', 'error_description'] as const;
+
+export interface FlowServiceDeps {
+  store: SessionStore;
+  sealer: TokenSealer;
+  sessions: SessionService;
+  banks: ReadonlyMap<string, BankClient>;
+  logger: Logger;
+  /** The partner origins a flow may start from and come back to. */
+  allowedOrigins: readonly string[];
+  /** How long a flow may take, from its start to its completion. */
+  flowTtlSeconds: number;
+  now?: () => number;
+}
+
+/** What the callback does with the bank's answer. */
+export type CallbackOutcome =
+  /** Hand it to the page that started `flow`: postMessage in popup mode, else a redirect. */
+  | { kind: 'deliver'; flow: FlowRecord; response: URLSearchParams }
+  /** No page may have it: no state, an unknown flow, or one that came back already. */
+  | { kind: 'refuse'; status: 400 | 409; reason: 'missing-state' | 'unknown-flow' | 'used-flow' };
+
+export interface StartFlowInput {
+  request: CreateFlowRequest;
+  /** The calling page's origin, already checked against the allowed ones. */
+  origin: string;
+  /** The session handle of a reconnect. */
+  handle?: string | undefined;
+}
+
+export interface CompleteFlowInput {
+  flowId: string;
+  request: CompleteFlowRequest;
+  /** The calling page's origin, already checked against the allowed ones. */
+  origin: string;
+  /** The session handle, required to complete a reconnect. */
+  handle?: string | undefined;
+  /** The customer's address, for the account list fetched after the consent. */
+  psuIpAddress?: string | undefined;
+}
+
+function challengeOf(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
+function equalStrings(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** RFC 9700 §4.11: the BFF must not be an open redirector; returnTo stays on the caller's origin. */
+function checkReturnTo(value: string, origin: string, allowed: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidRequest('returnTo must be an absolute URL', 'returnTo');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw invalidRequest('returnTo must be http(s)', 'returnTo');
+  if (url.username || url.password)
+    throw invalidRequest('returnTo must not carry credentials', 'returnTo');
+  if (url.origin !== origin || !allowed.includes(url.origin)) {
+    throw new BffError('origin_not_allowed', 'returnTo must be on the calling, allowed origin');
+  }
+  url.hash = '';
+  return url.href;
+}
+
+export class FlowService {
+  readonly #deps: FlowServiceDeps;
+  readonly #now: () => number;
+  /** Completions in progress in this instance, so that a double click spends the code once. */
+  readonly #completing = new Map<string, Promise<ConnectedSession>>();
+
+  constructor(deps: FlowServiceDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  #bank(aspsp: string): BankClient {
+    const bank = this.#deps.banks.get(aspsp);
+    if (!bank) throw new BffError('unknown_aspsp', `aspsp ${aspsp} is not in the registry`);
+    return bank;
+  }
+
+  /**
+   * Records a flow and answers the bank's authorization URL (RFC 6749 §4.1.1, RFC 7636 §4.3). The
+   * BFF keeps the hash of `state` and the PKCE challenge, never the state itself; a reconnect
+   * names the session it renews, which must be at the same bank.
+   */
+  async startFlow({ request, origin, handle }: StartFlowInput): Promise<CreateFlowResponse> {
+    const { store, sessions, allowedOrigins, flowTtlSeconds } = this.#deps;
+    const bank = this.#bank(request.aspsp);
+    const unsupported = request.scopes.find((scope) => !bank.aspsp.scopes.includes(scope));
+    if (unsupported) {
+      throw invalidRequest(`scope ${unsupported} is not offered by ${bank.aspsp.id}`, 'scopes');
+    }
+    const returnTo = checkReturnTo(request.returnTo, origin, allowedOrigins);
+    let sessionId: string | null = null;
+    if (handle) {
+      const session = await sessions.findSession(handle);
+      if (session.aspsp !== bank.aspsp.id) {
+        throw invalidRequest('a reconnect must use the bank of the session', 'aspsp');
+      }
+      sessionId = session.id;
+    }
+    const now = this.#now();
+    const flow: FlowRecord = {
+      id: randomBytes(16).toString('base64url'),
+      stateHash: hashSecret(request.state),
+      codeChallenge: request.codeChallenge,
+      aspsp: bank.aspsp.id,
+      scopes: request.scopes,
+      mode: request.mode,
+      origin,
+      returnTo,
+      createdAt: now,
+      expiresAt: now + flowTtlSeconds * 1000,
+      status: 'pending',
+      sessionId,
+      completion: null,
+    };
+    if (await store.findFlowByStateHash(flow.stateHash)) {
+      throw invalidRequest('state was already used', 'state');
+    }
+    await store.insertFlow(flow);
+    return {
+      flowId: flow.id,
+      authorizationUrl: bank.buildAuthorizationUrl({
+        state: request.state,
+        codeChallenge: request.codeChallenge,
+        scopes: request.scopes,
+      }),
+      issuer: bank.aspsp.issuer,
+      issParameterSupported: bank.aspsp.profile.issParameterSupported,
+      expiresAt: new Date(flow.expiresAt).toISOString(),
+    };
+  }
+
+  /**
+   * What the redirect URI (RFC 6749 §3.1.2) does with the bank's answer: it finds the flow by the
+   * hash of `state`, lets each flow come back once, and forwards only the authorization-response
+   * parameters. An expired flow is handed back as `error=flow_expired`, so that its page says so.
+   */
+  async receiveCallback(query: URLSearchParams): Promise<CallbackOutcome> {
+    const { store } = this.#deps;
+    const state = query.get('state');
+    if (!state || query.getAll('state').length > 1) {
+      return { kind: 'refuse', status: 400, reason: 'missing-state' };
+    }
+    const flow = await store.findFlowByStateHash(hashSecret(state));
+    if (!flow) return { kind: 'refuse', status: 400, reason: 'unknown-flow' };
+    if (flow.status !== 'pending') return { kind: 'refuse', status: 409, reason: 'used-flow' };
+    if (flow.expiresAt <= this.#now()) {
+      return {
+        kind: 'deliver',
+        flow,
+        response: new URLSearchParams({ error: 'flow_expired', state }),
+      };
+    }
+    if (!(await store.transitionFlow(flow.id, 'pending', { status: 'returned' }))) {
+      return { kind: 'refuse', status: 409, reason: 'used-flow' };
+    }
+    const response = new URLSearchParams();
+    for (const name of FORWARDED) {
+      const value = query.get(name);
+      if (value !== null) response.set(name, value.slice(0, 2048));
+    }
+    return { kind: 'deliver', flow, response };
+  }
+
+  /**
+   * Completes a flow: both proofs (state, and the PKCE verifier: RFC 7636 §4.6) before anything
+   * else, the bank included, since only the page that started the flow holds them; then `iss`
+   * (RFC 9207 §2.4), single use and expiry, and the code exchange over mutual TLS. A second
+   * completion with the same proofs answers the same session; concurrent ones share one exchange.
+   */
+  async completeFlow(input: CompleteFlowInput): Promise<ConnectedSession> {
+    const { store, sealer, sessions } = this.#deps;
+    const flow = await store.getFlow(input.flowId);
+    if (!flow) throw new BffError('flow_not_found', 'no such flow');
+    if (flow.origin !== input.origin) {
+      throw new BffError('origin_not_allowed', 'the flow belongs to another origin');
+    }
+    if (!secretsMatch(input.request.state, flow.stateHash)) {
+      throw new BffError('state_mismatch', 'state does not match the flow');
+    }
+    if (!equalStrings(challengeOf(input.request.codeVerifier), flow.codeChallenge)) {
+      throw new BffError(
+        'pkce_mismatch',
+        'codeVerifier does not match the code challenge of the flow',
+      );
+    }
+    if (flow.status === 'completed' && flow.completion) {
+      const done = JSON.parse(sealer.open(flow.completion, flow.id)) as { handle: string };
+      const record = await sessions.findSession(done.handle);
+      return this.#connected(record, done.handle, input.psuIpAddress);
+    }
+    const running = this.#completing.get(flow.id);
+    if (running) return running;
+    if (flow.expiresAt <= this.#now()) {
+      throw new BffError('flow_expired', 'the flow has expired: start again');
+    }
+    const completion = this.#exchange(flow, input).finally(() => this.#completing.delete(flow.id));
+    this.#completing.set(flow.id, completion);
+    return completion;
+  }
+
+  async #exchange(flow: FlowRecord, input: CompleteFlowInput): Promise<ConnectedSession> {
+    const { store, sealer, sessions } = this.#deps;
+    const bank = this.#bank(flow.aspsp);
+    if (flow.status === 'pending') {
+      throw invalidRequest('the bank has not sent the customer back for this flow yet');
+    }
+    if (flow.status !== 'returned') {
+      throw new BffError('flow_already_used', 'this flow was already completed');
+    }
+    const params = new URLSearchParams({ code: input.request.code, state: input.request.state });
+    if (input.request.iss !== undefined) params.set('iss', input.request.iss);
+    const validated = bank.validateAuthorizationResponse(params);
+    if (flow.sessionId && (!input.handle || hashSecret(input.handle) !== flow.sessionId)) {
+      throw new BffError(
+        'session_required',
+        'a reconnect must be completed with the session it renews',
+      );
+    }
+    if (!(await store.transitionFlow(flow.id, 'returned', { status: 'exchanging' }))) {
+      throw new BffError('flow_already_used', 'this flow was already completed');
+    }
+    const tokens = await bank.exchangeCode(validated, input.request.codeVerifier);
+    let record: SessionRecord;
+    let handle: string;
+    if (flow.sessionId && input.handle) {
+      record = await sessions.renewSession(flow.sessionId, tokens, flow.scopes);
+      handle = input.handle;
+    } else {
+      ({ record, handle } = await sessions.createSession(flow.aspsp, tokens, flow.scopes));
+    }
+    const completion = sealer.seal(JSON.stringify({ handle }), flow.id);
+    await store.transitionFlow(flow.id, 'exchanging', { status: 'completed', completion });
+    return this.#connected(record, handle, input.psuIpAddress);
+  }
+
+  /** The success answer: the session as the page may know it, with its accounts' summaries. */
+  async #connected(
+    record: SessionRecord,
+    handle: string,
+    psuIpAddress: string | undefined,
+  ): Promise<ConnectedSession> {
+    return {
+      ...this.#deps.sessions.describe(record),
+      sessionHandle: handle,
+      accounts: await this.#summarise(record, psuIpAddress),
+    };
+  }
+
+  /** The consented accounts, for the page to show at once; a failure costs only the list. */
+  async #summarise(
+    record: SessionRecord,
+    psuIpAddress: string | undefined,
+  ): Promise<AccountSummary[]> {
+    if (!record.scopes.includes('aisp')) return [];
+    try {
+      const { body } = await this.#deps.sessions.callBank(record, {
+        method: 'GET',
+        path: '/accounts',
+        ...(psuIpAddress ? { psuIpAddress } : {}),
+      });
+      return body === undefined
+        ? []
+        : normaliseAccounts(body).map(({ id, name, type, maskedIdentifier }) => ({
+            id,
+            name,
+            type,
+            maskedIdentifier,
+          }));
+    } catch (error) {
+      this.#deps.logger.warn(
+        { aspsp: record.aspsp, code: (error as BffError).code },
+        'could not list accounts after consent',
+      );
+      return [];
+    }
+  }
+}
