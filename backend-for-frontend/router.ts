@@ -26,7 +26,7 @@ import { createMetaRouter } from './routes/meta.js';
 import { createSessionRouter } from './routes/session.js';
 import { createWidgetRouter, readWidgetBuild, type WidgetBuild } from './routes/widget.js';
 import { RedisSessionStore } from './sessions/redis-store.js';
-import { DEFAULT_LEASE_MS } from './sessions/refresh-lock.js';
+import { DEFAULT_LEASE_MS } from './sessions/redis-refresh-lock.js';
 import { TokenSealer } from './sessions/sealing.js';
 import { SessionService } from './sessions/session-service.js';
 import { SqliteSessionStore } from './sessions/sqlite-store.js';

@@ -17,7 +17,8 @@ import type { createClient, ErrorReply } from 'redis';
 import type { Logger } from 'pino';
 import type { BankScope } from '../contract/index.js';
 import { BffError } from '../errors.js';
-import { DEFAULT_LEASE_MS, RedisRefreshLock, type RefreshLock } from './refresh-lock.js';
+import { DEFAULT_LEASE_MS, RedisRefreshLock } from './redis-refresh-lock.js';
+import type { RefreshLock } from './refresh-lock.js';
 import {
   FLOW_RETENTION_MS,
   SESSION_RETENTION_AFTER_CONSENT_MS,
