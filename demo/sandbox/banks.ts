@@ -4,6 +4,7 @@
  * BPCE, BNP Paribas, La Banque Postale and Crédit Mutuel-CIC.
  */
 import type { BankIdentity } from './data/types.js';
+import type { LinkStyle } from './stet/links.js';
 
 /** The quirks that distinguish one STET implementation from another. */
 export interface BankProfile {
@@ -48,6 +49,8 @@ export interface BankProfile {
   consentsEndpoint: boolean;
   /** Whether the bank offers RFC 7009 token revocation at `/<bank>/revoke`. */
   revocationEndpoint: boolean;
+  /** How the `href` of every HAL link is written (see `stet/links.ts`). */
+  linkStyle: LinkStyle;
 }
 
 export interface BankDefinition extends BankIdentity {
@@ -114,6 +117,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       psuIpAddress: 'batch-limited',
       consentsEndpoint: true,
       revocationEndpoint: false,
+      linkStyle: 'absolute-path',
     },
   },
   {
@@ -152,6 +156,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       psuIpAddress: 'optional',
       consentsEndpoint: false,
       revocationEndpoint: false,
+      linkStyle: 'absolute-path',
     },
   },
   {
@@ -195,6 +200,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       psuIpAddress: 'required',
       consentsEndpoint: true,
       revocationEndpoint: true,
+      linkStyle: 'absolute-path',
     },
   },
   {
@@ -238,6 +244,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       psuIpAddress: 'optional',
       consentsEndpoint: true,
       revocationEndpoint: true,
+      linkStyle: 'absolute-path',
     },
   },
 ];

@@ -111,11 +111,8 @@ export class BankState {
   readonly codes = new Map<string, AuthorizationCode>();
   readonly grants = new Map<string, Grant>();
   readonly tokens = new Map<string, IssuedToken>();
-  /** Opaque pagination cursors: id → the query they continue. */
-  readonly cursors = new Map<
-    string,
-    { accountId: string; grantId: string; offset: number; query: string }
-  >();
+  /** Pagination cursors: id → the query whose pages `?page=<id>.<n>` are. */
+  readonly cursors = new Map<string, { accountId: string; grantId: string; query: string }>();
   /** Batch accesses per account and day, for banks that limit them (BPCE: 4 a day). */
   readonly batchAccesses = new Map<string, number>();
 

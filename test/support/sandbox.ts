@@ -24,10 +24,14 @@ export const REDIRECT_URI = 'https://tpp.bank-connect.test/v1/callback';
 export interface TestSandbox extends RunningSandbox {
   pki: TestPki;
   agent: Agent;
+  /** The definition a bank of this sandbox runs with (test overrides included). */
   bank(id: string): BankDefinition;
   /** Calls the admin API. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
-  /** Calls a bank API signed the way the bank's profile wants, over mTLS with `agent`. */
+  /**
+   * Calls a bank API signed the way the bank's profile wants, over mTLS with `agent`. `path` is
+   * under the bank's `/v1`, or a whole URL (a link the bank sent, resolved by the test).
+   */
   callApi(bankId: string, path: string, options?: ApiCallOptions): Promise<Response>;
   /** Posts a form to a bank's `/token` over mTLS. */
   postToken(bankId: string, form: Record<string, string>, agent?: Agent): Promise<Response>;
@@ -57,9 +61,24 @@ export interface ApiCallOptions {
   keyId?: string;
 }
 
-export async function startTestSandbox(
-  options: { redirectUris?: string[]; admin?: boolean } = {},
-): Promise<TestSandbox> {
+export interface TestSandboxOptions {
+  redirectUris?: string[];
+  admin?: boolean;
+  /** Bank definitions to run instead of `SANDBOX_BANKS`, e.g. with a profile switched. */
+  banks?: readonly BankDefinition[];
+}
+
+/** `SANDBOX_BANKS` with one bank's profile changed, for tests of another bank behaviour. */
+export function withProfile(
+  id: string,
+  changes: Partial<BankDefinition['profile']>,
+): BankDefinition[] {
+  return SANDBOX_BANKS.map((bank) =>
+    bank.id === id ? { ...bank, profile: { ...bank.profile, ...changes } } : bank,
+  );
+}
+
+export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
   const pki = await loadTestPki();
   const sandbox = await startSandbox({
     httpPort: 0,
@@ -75,12 +94,13 @@ export async function startTestSandbox(
         qsealcUrl: QSEALC_URL,
       },
     ],
+    ...(options.banks ? { banks: options.banks } : {}),
   });
   const agent = createMtlsAgent(pki);
   const sealKey = createPrivateKey(pki['tpp-qsealc-key.pem']);
 
   const bank = (id: string) => {
-    const found = SANDBOX_BANKS.find((candidate) => candidate.id === id);
+    const found = sandbox.context.banks.get(id)?.bank;
     if (!found) throw new Error(`no sandbox bank ${id}`);
     return found;
   };
@@ -107,7 +127,9 @@ export async function startTestSandbox(
           : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
       }),
     callApi: async (bankId, path, call = {}) => {
-      const url = new URL(`${sandbox.mtlsOrigin}/${bankId}/v1${path}`);
+      const url = new URL(
+        path.startsWith('https:') ? path : `${sandbox.mtlsOrigin}/${bankId}/v1${path}`,
+      );
       const body =
         call.body === undefined
           ? undefined

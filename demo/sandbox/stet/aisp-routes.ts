@@ -28,11 +28,13 @@ import {
   formatTransaction,
   parseAmount,
 } from './format.js';
+import { createLinkWriter, type HalLink, type LinkWriter } from './links.js';
 import { SignatureError, verifyRequestSignature } from './verify-signature.js';
 
 const BATCH_ACCESSES_PER_DAY = 4;
 const HISTORY_WITHOUT_EXTENSION_DAYS = 90;
 const MAX_CURSORS = 10_000;
+const PAGE = /^([A-Za-z0-9_-]{16})\.([1-9][0-9]{0,5})$/;
 const RESOURCE_ID = /^[a-zA-Z0-9 /\-?:().,']{1,35}$/;
 const HAL_JSON = 'application/hal+json; charset=utf-8';
 
@@ -42,6 +44,8 @@ interface ApiCall {
   token: IssuedToken;
   user: SandboxUser;
   body: Buffer;
+  /** Writes `_links` in the bank's style. */
+  link: LinkWriter;
 }
 
 type Handler = (call: ApiCall, req: Request, res: Response) => void;
@@ -178,7 +182,11 @@ export function createAispRouter(context: SandboxContext): Router {
     }
     const user = state.findUser(grant.login);
     if (!user) throw new StetError(403, 'consent without customer');
-    return { state, grant, token, user, body };
+    const link = createLinkWriter(
+      bank.profile.linkStyle,
+      new URL(`${context.mtlsOrigin}/${bank.id}/`),
+    );
+    return { state, grant, token, user, body, link };
   };
 
   const sendHal = (res: Response, state: BankState, body: unknown) => {
@@ -249,8 +257,8 @@ export function createAispRouter(context: SandboxContext): Router {
       const accounts = visibleAccounts(call, 'any');
       if (accounts.length === 0) return void res.status(204).end();
       sendHal(res, call.state, {
-        accounts: accounts.map((account) => formatAccount(bank, account)),
-        _links: { self: { href: `/${bank.id}/v1/accounts` } },
+        accounts: accounts.map((account) => formatAccount(bank, account, call.link)),
+        _links: { self: call.link('v1/accounts') },
         ...(bank.profile.stetVersion === '1.4.0.47'
           ? { connectedPsu: `${call.user.firstName} ${call.user.lastName}` }
           : {}),
@@ -266,9 +274,9 @@ export function createAispRouter(context: SandboxContext): Router {
       sendHal(res, call.state, {
         balances: account.balances.map((balance) => formatBalance(bank, balance)),
         _links: {
-          self: { href: accountPath(bank, account, 'balances') },
-          'parent-list': { href: `/${bank.id}/v1/accounts` },
-          transactions: { href: accountPath(bank, account, 'transactions') },
+          self: call.link(accountPath(account, 'balances')),
+          'parent-list': call.link('v1/accounts'),
+          transactions: call.link(accountPath(account, 'transactions')),
         },
       });
     }),
@@ -280,15 +288,17 @@ export function createAispRouter(context: SandboxContext): Router {
       const { state } = call;
       const bank = state.bank;
       const account = findAccount(call, req, 'transactions');
-      let offset = 0;
+      let pageNumber = 1;
       let query = {
         dateFrom: undefined as string | undefined,
         dateTo: undefined as string | undefined,
         after: undefined as string | undefined,
       };
+      let cursorId: string | undefined;
       const page = req.query.page;
       if (page !== undefined) {
-        const cursor = typeof page === 'string' ? state.cursors.get(page) : undefined;
+        const [, id = '', number = ''] = (typeof page === 'string' && PAGE.exec(page)) || [];
+        const cursor = state.cursors.get(id);
         if (
           !cursor ||
           cursor.grantId !== call.grant.id ||
@@ -296,7 +306,8 @@ export function createAispRouter(context: SandboxContext): Router {
         ) {
           throw new StetError(400, 'page is unknown or expired');
         }
-        offset = cursor.offset;
+        cursorId = id;
+        pageNumber = Number(number);
         query = JSON.parse(cursor.query) as typeof query;
       } else {
         const after = req.query.afterEntryReference;
@@ -331,28 +342,36 @@ export function createAispRouter(context: SandboxContext): Router {
           (!query.dateTo || t.bookingDate < query.dateTo) &&
           (!query.after || t.entryReference > query.after),
       );
-      const size = bank.profile.pageSize ?? matching.length;
+      const size = bank.profile.pageSize ?? Math.max(matching.length, 1);
+      const pageCount = Math.max(1, Math.ceil(matching.length / size));
+      if (pageNumber > pageCount) throw new StetError(400, 'page is unknown or expired');
+      const offset = (pageNumber - 1) * size;
       const slice = matching.slice(offset, offset + size);
-      const links: Record<string, { href: string }> = {
-        self: {
-          href: `${accountPath(bank, account, 'transactions')}${typeof page === 'string' ? `?page=${page}` : ''}`,
-        },
-        'parent-list': { href: `/${bank.id}/v1/accounts` },
-        balances: { href: accountPath(bank, account, 'balances') },
+      const path = accountPath(account, 'transactions');
+      const links: Record<string, HalLink> = {
+        // The request as sent, relative to the API root: `v1/accounts/…/transactions?…`.
+        self: call.link(req.originalUrl.slice(`/${bank.id}/`.length)),
+        'parent-list': call.link('v1/accounts'),
+        balances: call.link(accountPath(account, 'balances')),
       };
-      if (offset + size < matching.length) {
-        const id = createSecret(12);
-        if (state.cursors.size >= MAX_CURSORS) {
-          const oldestCursor = state.cursors.keys().next().value;
-          if (oldestCursor !== undefined) state.cursors.delete(oldestCursor);
+      if (pageCount > 1) {
+        if (cursorId === undefined) {
+          cursorId = createSecret(12);
+          if (state.cursors.size >= MAX_CURSORS) {
+            const oldestCursor = state.cursors.keys().next().value;
+            if (oldestCursor !== undefined) state.cursors.delete(oldestCursor);
+          }
+          state.cursors.set(cursorId, {
+            accountId: account.resourceId,
+            grantId: call.grant.id,
+            query: JSON.stringify(query),
+          });
         }
-        state.cursors.set(id, {
-          accountId: account.resourceId,
-          grantId: call.grant.id,
-          offset: offset + size,
-          query: JSON.stringify(query),
-        });
-        links.next = { href: `${accountPath(bank, account, 'transactions')}?page=${id}` };
+        const pageLink = (n: number) => call.link(`${path}?page=${cursorId}.${n}`);
+        links.first = pageLink(1);
+        if (pageNumber > 1) links.prev = pageLink(pageNumber - 1);
+        if (pageNumber < pageCount) links.next = pageLink(pageNumber + 1);
+        links.last = pageLink(pageCount);
       }
       sendHal(res, state, {
         transactions: slice.map((transaction) => formatTransaction(bank, transaction)),
@@ -367,7 +386,7 @@ export function createAispRouter(context: SandboxContext): Router {
       if (call.grant.access && !call.grant.access.psuIdentity) {
         throw new StetError(403, 'identity not covered by the consent');
       }
-      sendHal(res, call.state, formatIdentity(call.state.bank, call.user));
+      sendHal(res, call.state, formatIdentity(call.user, call.link));
     }),
   );
 
@@ -377,10 +396,9 @@ export function createAispRouter(context: SandboxContext): Router {
       if (call.grant.access && !call.grant.access.trusted) {
         throw new StetError(403, 'trusted beneficiaries not covered by the consent');
       }
-      const bank = call.state.bank;
       sendHal(res, call.state, {
         beneficiaries: call.user.beneficiaries.map(formatBeneficiary),
-        _links: { self: { href: `/${bank.id}/v1/trusted-beneficiaries` } },
+        _links: { self: call.link('v1/trusted-beneficiaries') },
       });
     }),
   );
@@ -469,7 +487,7 @@ export function createAispRouter(context: SandboxContext): Router {
       sendHal(res, call.state, {
         request: body,
         result: (available?.amountCents ?? 0) >= cents,
-        _links: { self: { href: `/${bank.id}/v1/funds-confirmations` } },
+        _links: { self: call.link('v1/funds-confirmations') },
       });
     }),
   );
