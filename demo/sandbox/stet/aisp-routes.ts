@@ -1,23 +1,13 @@
 /**
  * The AISP and CBPII resources of a sandbox bank (STET 1.4.0.47 Part II; 1.4.2+ shapes where the
- * profile says so) on the mTLS listener, guarded like a real ASPSP: a bearer token bound to the
- * presented certificate (RFC 8705 §3), the right scope, `X-Request-ID`, a draft-cavage
- * `Signature` over the bank's header set, `Digest` on bodies, `PSU-IP-Address` per profile.
+ * profile says so) on the mTLS listener, behind the checks of `api-gateway.ts`.
  */
-import { isIP } from 'node:net';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import type { BankDefinition } from '../banks.js';
 import type { SandboxContext } from '../context.js';
 import { getParisDate } from '../data/calendar.js';
-import type { SandboxAccount, SandboxUser } from '../data/types.js';
-import { readClientCertificate } from '../oauth/client-certificate.js';
-import {
-  createSecret,
-  type BankState,
-  type Grant,
-  type IssuedToken,
-  type Scope,
-} from '../state.js';
+import type { SandboxAccount } from '../data/types.js';
+import { createSecret, type BankState, type Scope } from '../state.js';
+import { authorizeCall, type ApiCall } from './api-gateway.js';
 import { sendStetError, StetError } from './errors.js';
 import {
   accountPath,
@@ -28,38 +18,18 @@ import {
   formatTransaction,
   parseAmount,
 } from './format.js';
-import { createLinkWriter, type HalLink, type LinkWriter } from './links.js';
-import { SignatureError, verifyRequestSignature } from './verify-signature.js';
+import type { HalLink } from './links.js';
 
-const BATCH_ACCESSES_PER_DAY = 4;
 const HISTORY_WITHOUT_EXTENSION_DAYS = 90;
 const MAX_CURSORS = 10_000;
 const PAGE = /^([A-Za-z0-9_-]{16})\.([1-9][0-9]{0,5})$/;
 const RESOURCE_ID = /^[a-zA-Z0-9 /\-?:().,']{1,35}$/;
 const HAL_JSON = 'application/hal+json; charset=utf-8';
 
-interface ApiCall {
-  state: BankState;
-  grant: Grant;
-  token: IssuedToken;
-  user: SandboxUser;
-  body: Buffer;
-  /** Writes `_links` in the bank's style. */
-  link: LinkWriter;
-}
-
 type Handler = (call: ApiCall, req: Request, res: Response) => void;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function unauthorized(bank: BankDefinition, message: string, error?: string): StetError {
-  if (bank.profile.unauthorizedResponse === 'bare') return new StetError(401, message);
-  const challenge = error
-    ? `Bearer realm="${bank.id}", error="${error}", error_description="${message}"`
-    : `Bearer realm="${bank.id}"`;
-  return new StetError(401, message, { 'WWW-Authenticate': challenge });
 }
 
 /** The calendar date in Paris of a bank-clock instant, as `YYYY-MM-DD`. */
@@ -86,108 +56,6 @@ function daysBetween(from: string, to: string): number {
 export function createAispRouter(context: SandboxContext): Router {
   const router = express.Router();
   const rawBody = express.raw({ type: () => true, limit: '16kb' });
-
-  /** Runs every check a STET gateway runs before a resource handler sees the request. */
-  const authorize = (state: BankState, req: Request, scope: Scope): ApiCall => {
-    const { bank } = state;
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const accept = req.get('accept');
-    if (accept && !/(application\/(hal\+)?json|\*\/\*|application\/\*)/.test(accept)) {
-      throw new StetError(406, 'only application/hal+json is available');
-    }
-    const authorization = req.get('authorization');
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(authorization ?? '');
-    if (!match?.[1]) throw unauthorized(bank, 'bearer access token required');
-
-    const profile = bank.profile.signature;
-    const required = [...profile.headers];
-    if (body.length > 0) required.push(...profile.bodyHeaders);
-    if (body.length > 0 || profile.digestOnEveryRequest) required.push('digest');
-    for (const name of Object.keys(req.headers)) {
-      if (name.startsWith('psu-')) required.push(name);
-    }
-    let keyId: string;
-    try {
-      keyId = verifyRequestSignature(
-        {
-          method: req.method,
-          target: req.originalUrl,
-          header: (name) => req.get(name),
-          body,
-        },
-        {
-          required: [...new Set(required)],
-          maxClockSkewSeconds: 300,
-          resolveKey: (id) => {
-            const client = [...context.clients.values()].find((candidate) =>
-              bank.profile.signature.keyId === 'client-id'
-                ? candidate.clientId === id
-                : candidate.qsealcUrl === id,
-            );
-            return client?.qsealc.publicKey;
-          },
-        },
-      );
-    } catch (error) {
-      if (error instanceof SignatureError) throw new StetError(error.status, error.message);
-      throw error;
-    }
-
-    const token = state.tokens.get(match[1]);
-    const grant = token ? state.grants.get(token.grantId) : undefined;
-    const now = state.now();
-    if (!token || token.kind !== 'access' || !grant)
-      throw unauthorized(bank, 'invalid access token', 'invalid_token');
-    if (token.revoked || grant.revoked)
-      throw unauthorized(bank, 'access token revoked', 'invalid_token');
-    if (token.expiresAt <= now || grant.expiresAt <= now) {
-      throw unauthorized(bank, 'access token expired', 'invalid_token');
-    }
-    const certificate = readClientCertificate(req);
-    if (certificate?.thumbprint !== token.certificateThumbprint) {
-      throw unauthorized(bank, 'access token bound to another certificate', 'invalid_token');
-    }
-    const signer = [...context.clients.values()].find((client) =>
-      bank.profile.signature.keyId === 'client-id'
-        ? client.clientId === keyId
-        : client.qsealcUrl === keyId,
-    );
-    if (signer?.clientId !== grant.clientId)
-      throw new StetError(401, 'request signed by another TPP');
-    if (!token.scopes.includes(scope)) {
-      throw new StetError(
-        403,
-        `scope ${scope} required`,
-        bank.profile.unauthorizedResponse === 'bare'
-          ? {}
-          : {
-              'WWW-Authenticate': `Bearer realm="${bank.id}", error="insufficient_scope", scope="${scope}"`,
-            },
-      );
-    }
-
-    const psuIp = req.get('psu-ip-address');
-    if (psuIp !== undefined && isIP(psuIp) === 0)
-      throw new StetError(400, 'PSU-IP-Address is not an IP address');
-    if (psuIp === undefined && bank.profile.psuIpAddress === 'required') {
-      throw new StetError(400, 'PSU-IP-Address is required');
-    }
-    if (psuIp === undefined && bank.profile.psuIpAddress === 'batch-limited') {
-      const key = `${grant.id} ${req.path} ${parisDate(now)}`;
-      const used = (state.batchAccesses.get(key) ?? 0) + 1;
-      state.batchAccesses.set(key, used);
-      if (used > BATCH_ACCESSES_PER_DAY) {
-        throw new StetError(429, 'batch access limit reached: 4 a day without PSU-IP-Address');
-      }
-    }
-    const user = state.findUser(grant.login);
-    if (!user) throw new StetError(403, 'consent without customer');
-    const link = createLinkWriter(
-      bank.profile.linkStyle,
-      new URL(`${context.mtlsOrigin}/${bank.id}/`),
-    );
-    return { state, grant, token, user, body, link };
-  };
 
   const sendHal = (res: Response, state: BankState, body: unknown) => {
     const text = JSON.stringify(body);
@@ -217,7 +85,7 @@ export function createAispRouter(context: SandboxContext): Router {
         if (!requestId) throw new StetError(400, 'X-Request-ID is required');
         if (requestId.length > 70)
           throw new StetError(400, 'X-Request-ID is longer than 70 characters');
-        handler(authorize(state, req, scope), req, res);
+        handler(authorizeCall(context, state, req, scope), req, res);
       } catch (error) {
         if (error instanceof StetError) return sendStetError(res, req.path, error);
         throw error;
