@@ -85,7 +85,7 @@ export function createAispRouter(context: SandboxContext): Router {
         if (!requestId) throw new StetError(400, 'X-Request-ID is required');
         if (requestId.length > 70)
           throw new StetError(400, 'X-Request-ID is longer than 70 characters');
-        handler(authorizeCall(context, state, req, scope), req, res);
+        handler(await authorizeCall(context, state, req, scope), req, res);
       } catch (error) {
         if (error instanceof StetError) return sendStetError(res, req.path, error);
         throw error;

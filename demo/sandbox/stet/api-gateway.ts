@@ -4,6 +4,7 @@
  * over the bank's header set (STET 1.4.0.47 Part I §3.5), the token itself and its binding to the
  * client certificate (RFC 8705 §3), the scope, and `PSU-IP-Address` per profile.
  */
+import type { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Request } from 'express';
 import type { BankDefinition } from '../banks.js';
@@ -14,6 +15,7 @@ import { readClientCertificate } from '../oauth/client-certificate.js';
 import type { BankState, Grant, IssuedToken, Scope } from '../state.js';
 import { StetError } from './errors.js';
 import { createLinkWriter, type LinkWriter } from './links.js';
+import { checkQsealc, QsealcError } from './qsealc-directory.js';
 import {
   readRequestSignature,
   SignatureError,
@@ -54,32 +56,53 @@ function requiredSignedHeaders(bank: BankDefinition, body: Buffer): string[] {
 }
 
 /**
- * Finds the TPP that signed a request and checks the signature with its QSealC: BPCE-like banks
- * take the keyId as the client_id, the others as the URL the TPP registered for its QSealC.
+ * Finds the TPP that signed a request and checks the signature with its QSealC. BPCE-like banks
+ * look the certificate up by client_id in what the TPP registered; the others take the keyId as
+ * the certificate's URL and ask the QSealC directory, which fetches it again when the signature
+ * does not verify with the cached one (a renewed QSealC behind the same URL).
  */
-function authenticateSigner(
+async function authenticateSigner(
   context: SandboxContext,
   state: BankState,
   signature: RequestSignature,
-): RegisteredClient {
+): Promise<RegisteredClient> {
   const byClientId = state.bank.profile.signature.keyId === 'client-id';
   const client = [...context.clients.values()].find((candidate) =>
     byClientId ? candidate.clientId === signature.keyId : candidate.qsealcUrl === signature.keyId,
   );
   if (!client) throw new StetError(401, 'signature keyId is not registered');
-  if (!verifyRequestSignature(signature, client.qsealc)) {
-    throw new StetError(401, 'signature does not verify');
+  const now = state.now();
+  if (byClientId) {
+    const problem = checkQsealc(client.qsealc, client.clientId, context.trustedCa, now);
+    if (problem) throw new StetError(401, `the registered QSealC ${problem}`);
+    if (!verifyRequestSignature(signature, client.qsealc)) {
+      throw new StetError(401, 'signature does not verify');
+    }
+    return client;
   }
-  return client;
+  let certificate: X509Certificate;
+  try {
+    certificate = await context.qsealcs.current(client.qsealcUrl, now);
+  } catch (error) {
+    if (error instanceof QsealcError) throw new StetError(401, error.message);
+    throw error;
+  }
+  if (verifyRequestSignature(signature, certificate)) return client;
+  const renewed = await context.qsealcs.renew(client.qsealcUrl, certificate, now);
+  if ('certificate' in renewed && verifyRequestSignature(signature, renewed.certificate)) {
+    return client;
+  }
+  const problem = 'problem' in renewed ? renewed.problem : undefined;
+  throw new StetError(401, `signature does not verify${problem ? `; ${problem}` : ''}`);
 }
 
 /** Runs every gateway check on a request for `scope`; throws a `StetError` on the first failure. */
-export function authorizeCall(
+export async function authorizeCall(
   context: SandboxContext,
   state: BankState,
   req: Request,
   scope: Scope,
-): ApiCall {
+): Promise<ApiCall> {
   const { bank } = state;
   const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const accept = req.get('accept');
@@ -100,7 +123,7 @@ export function authorizeCall(
     if (error instanceof SignatureError) throw new StetError(error.status, error.message);
     throw error;
   }
-  const signer = authenticateSigner(context, state, signature);
+  const signer = await authenticateSigner(context, state, signature);
 
   const token = state.tokens.get(match[1]);
   const grant = token ? state.grants.get(token.grantId) : undefined;
