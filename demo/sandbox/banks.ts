@@ -51,6 +51,12 @@ export interface BankProfile {
   revocationEndpoint: boolean;
   /** How the `href` of every HAL link is written (see `stet/links.ts`). */
   linkStyle: LinkStyle;
+  /**
+   * The status of an API call whose access token is bound to another client certificate
+   * (RFC 8705 §3): `401` with the bank's usual 401 (bare or RFC 6750 challenge), or a bare `403`,
+   * as several real banks answer.
+   */
+  certificateMismatchStatus: 401 | 403;
 }
 
 export interface BankDefinition extends BankIdentity {
@@ -118,6 +124,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       consentsEndpoint: true,
       revocationEndpoint: false,
       linkStyle: 'absolute-path',
+      certificateMismatchStatus: 401,
     },
   },
   {
@@ -157,6 +164,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       consentsEndpoint: false,
       revocationEndpoint: false,
       linkStyle: 'absolute-path',
+      certificateMismatchStatus: 401,
     },
   },
   {
@@ -201,6 +209,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       consentsEndpoint: true,
       revocationEndpoint: true,
       linkStyle: 'absolute-path',
+      certificateMismatchStatus: 401,
     },
   },
   {
@@ -245,6 +254,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       consentsEndpoint: true,
       revocationEndpoint: true,
       linkStyle: 'absolute-path',
+      certificateMismatchStatus: 401,
     },
   },
 ];

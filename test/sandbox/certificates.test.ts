@@ -4,11 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { readOrganizationIdentifier } from '../../demo/sandbox/oauth/client-certificate.js';
 import { startSandbox } from '../../demo/sandbox/sandbox.js';
 import { ROGUE_ORGANIZATION_ID, TPP_ORGANIZATION_ID } from '../pki/generate-certs.js';
+import { createMtlsAgent } from '../support/mtls.js';
 import { loadTestPki, type TestPki } from '../support/pki.js';
 import {
   CLIENT_ID,
   QSEALC_URL,
   startTestSandbox,
+  withProfile,
   type TestSandbox,
   type Tokens,
 } from '../support/sandbox.js';
@@ -50,18 +52,116 @@ describe('the test PKI’s renewed and bad certificates', () => {
   });
 });
 
-describe('QSealC renewal at the sandbox banks', () => {
+describe('certificate renewal at the sandbox banks', () => {
   let sandbox: TestSandbox;
+  let renewedQwac: ReturnType<typeof createMtlsAgent>;
   let renewedSeal: KeyObject;
 
   before(async () => {
     sandbox = await startTestSandbox({
+      // Bocage answers a certificate-binding mismatch with 403, as some real banks do.
+      banks: withProfile('bocage', { certificateMismatchStatus: 403 }),
       // Every refused signature may fetch again: each test publishes what it needs.
       qsealcRefetchIntervalMs: 0,
     });
+    renewedQwac = createMtlsAgent(sandbox.pki, 'tpp-qwac-renewed');
     renewedSeal = createPrivateKey(sandbox.pki['tpp-qsealc-renewed-key.pem']);
   });
-  after(() => sandbox.stop());
+  after(async () => {
+    await renewedQwac.close();
+    await sandbox.stop();
+  });
+
+  const refresh = (bank: string, tokens: Tokens, agent = renewedQwac) =>
+    sandbox.postToken(
+      bank,
+      {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token ?? '',
+        client_id: CLIENT_ID,
+      },
+      agent,
+    );
+
+  describe('QWAC (RFC 8705)', () => {
+    it('refuses an access token presented with the renewed QWAC: 401 in the bank’s style', async () => {
+      const azur = await sandbox.connect('azur');
+      const bare = await sandbox.callApi('azur', '/accounts', {
+        token: azur.access_token,
+        agent: renewedQwac,
+      });
+      assert.equal(bare.status, 401);
+      assert.equal(bare.headers.get('www-authenticate'), null);
+      assert.equal((await body(bare)).message, 'access token bound to another certificate');
+      const mistral = await sandbox.connect('mistral');
+      const challenged = await sandbox.callApi('mistral', '/accounts', {
+        token: mistral.access_token,
+        agent: renewedQwac,
+      });
+      assert.equal(challenged.status, 401);
+      assert.match(challenged.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    });
+
+    it('answers a binding mismatch with a bare 403 where the profile says so', async () => {
+      const tokens = await sandbox.connect('bocage');
+      const response = await sandbox.callApi('bocage', '/accounts', {
+        token: tokens.access_token,
+        agent: renewedQwac,
+      });
+      assert.equal(response.status, 403);
+      assert.equal(response.headers.get('www-authenticate'), null);
+      assert.equal((await body(response)).message, 'access token bound to another certificate');
+    });
+
+    it('refreshes over the renewed QWAC and binds the new tokens to it (RFC 8705 §3)', async () => {
+      for (const bank of ['azur', 'bocage', 'mistral']) {
+        const first = await sandbox.connect(bank);
+        const response = await refresh(bank, first);
+        assert.equal(response.status, 200, bank);
+        const renewed = (await response.json()) as Tokens;
+        const viaRenewed = await sandbox.callApi(bank, '/accounts', {
+          token: renewed.access_token,
+          agent: renewedQwac,
+        });
+        assert.equal(
+          viaRenewed.status,
+          200,
+          `${bank}: the new access token works with the new QWAC`,
+        );
+        const viaOld = await sandbox.callApi(bank, '/accounts', { token: renewed.access_token });
+        assert.equal((await body(viaOld)).message, 'access token bound to another certificate');
+        if (renewed.refresh_token) {
+          // A rotated refresh token keeps working over the new certificate.
+          assert.equal((await refresh(bank, renewed)).status, 200, bank);
+        }
+      }
+    });
+
+    it('still refuses a refresh over the QWAC of another organization', async () => {
+      const tokens = await sandbox.connect('azur');
+      const rogue = createMtlsAgent(sandbox.pki, 'rogue-qwac');
+      try {
+        const asTpp = await refresh('azur', tokens, rogue);
+        assert.equal(asTpp.status, 401);
+        assert.equal((await body(asTpp)).error, 'invalid_client');
+        const asItself = await sandbox.postToken(
+          'azur',
+          {
+            grant_type: 'refresh_token',
+            refresh_token: tokens.refresh_token ?? '',
+            client_id: ROGUE_ORGANIZATION_ID,
+          },
+          rogue,
+        );
+        assert.equal(asItself.status, 401);
+        assert.equal((await body(asItself)).error, 'invalid_client');
+      } finally {
+        await rogue.close();
+      }
+      // The refresh token survived the attempts: it is still the TPP's.
+      assert.equal((await refresh('azur', tokens)).status, 200);
+    });
+  });
 
   describe('QSealC by keyId URL', () => {
     const tokens = new Map<string, Tokens>();

@@ -137,7 +137,10 @@ export async function authorizeCall(
   }
   const certificate = readClientCertificate(req);
   if (certificate?.thumbprint !== token.certificateThumbprint) {
-    throw unauthorized(bank, 'access token bound to another certificate', 'invalid_token');
+    const message = 'access token bound to another certificate';
+    throw bank.profile.certificateMismatchStatus === 403
+      ? new StetError(403, message)
+      : unauthorized(bank, message, 'invalid_token');
   }
   if (signer.clientId !== grant.clientId) throw new StetError(401, 'request signed by another TPP');
   if (!token.scopes.includes(scope)) {
