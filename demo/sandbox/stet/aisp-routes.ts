@@ -1,6 +1,7 @@
 /**
  * The AISP and CBPII resources of a sandbox bank (STET 1.4.0.47 Part II; 1.4.2+ shapes where the
- * profile says so) on the mTLS listener, behind the checks of `api-gateway.ts`.
+ * profile says so) on the mTLS listener, behind the checks of `api-gateway.ts`. Accesses without
+ * the customer count against the RTS limit of four a day (`unattended-access.ts`).
  */
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { SandboxContext } from '../context.js';
@@ -19,6 +20,7 @@ import {
   parseAmount,
 } from './format.js';
 import type { HalLink } from './links.js';
+import { recordUnattendedAccess } from './unattended-access.js';
 
 const HISTORY_WITHOUT_EXTENSION_DAYS = 90;
 const MAX_CURSORS = 10_000;
@@ -30,6 +32,11 @@ type Handler = (call: ApiCall, req: Request, res: Response) => void;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Counts an access to `resource` when the customer is not present (PSD2 RTS art. 36(5)). */
+function countUnattended(call: ApiCall, resource: string): void {
+  if (call.presence === 'unattended') recordUnattendedAccess(call.state, call.grant.id, resource);
 }
 
 /** The calendar date in Paris of a bank-clock instant, as `YYYY-MM-DD`. */
@@ -122,6 +129,7 @@ export function createAispRouter(context: SandboxContext): Router {
     '/:bank/v1/accounts',
     handle('/accounts', 'aisp', (call, _req, res) => {
       const bank = call.state.bank;
+      countUnattended(call, 'accounts');
       const accounts = visibleAccounts(call, 'any');
       if (accounts.length === 0) return void res.status(204).end();
       sendHal(res, call.state, {
@@ -139,6 +147,7 @@ export function createAispRouter(context: SandboxContext): Router {
     handle('/accounts/{id}/balances', 'aisp', (call, req, res) => {
       const bank = call.state.bank;
       const account = findAccount(call, req, 'balances');
+      countUnattended(call, accountPath(account, 'balances').slice('v1/'.length));
       sendHal(res, call.state, {
         balances: account.balances.map((balance) => formatBalance(bank, balance)),
         _links: {
@@ -178,6 +187,8 @@ export function createAispRouter(context: SandboxContext): Router {
         pageNumber = Number(number);
         query = JSON.parse(cursor.query) as typeof query;
       } else {
+        // Only a listing's first page counts: the other pages belong to the same access.
+        countUnattended(call, accountPath(account, 'transactions').slice('v1/'.length));
         const after = req.query.afterEntryReference;
         if (after !== undefined && (typeof after !== 'string' || after.length > 40)) {
           throw new StetError(400, 'afterEntryReference must be at most 40 characters');
@@ -254,6 +265,7 @@ export function createAispRouter(context: SandboxContext): Router {
       if (call.grant.access && !call.grant.access.psuIdentity) {
         throw new StetError(403, 'identity not covered by the consent');
       }
+      countUnattended(call, 'end-user-identity');
       sendHal(res, call.state, formatIdentity(call.user, call.link));
     }),
   );
@@ -264,6 +276,7 @@ export function createAispRouter(context: SandboxContext): Router {
       if (call.grant.access && !call.grant.access.trusted) {
         throw new StetError(403, 'trusted beneficiaries not covered by the consent');
       }
+      countUnattended(call, 'trusted-beneficiaries');
       sendHal(res, call.state, {
         beneficiaries: call.user.beneficiaries.map(formatBeneficiary),
         _links: { self: call.link('v1/trusted-beneficiaries') },

@@ -2,19 +2,18 @@
  * What a STET gateway checks before a resource handler sees a request, in the order a real one
  * runs them: `Accept`, the bearer token's presence, the draft-cavage `Signature` and `Digest`
  * over the bank's header set (STET 1.4.0.47 Part I §3.5), the token itself and its binding to the
- * client certificate (RFC 8705 §3), the scope, and `PSU-IP-Address` per profile.
+ * client certificate (RFC 8705 §3), the scope, and the PSU context headers.
  */
 import type { X509Certificate } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Request } from 'express';
 import type { BankDefinition } from '../banks.js';
 import type { RegisteredClient, SandboxContext } from '../context.js';
-import { getParisDate } from '../data/calendar.js';
 import type { SandboxUser } from '../data/types.js';
 import { readClientCertificate } from '../oauth/client-certificate.js';
 import type { BankState, Grant, IssuedToken, Scope } from '../state.js';
 import { StetError } from './errors.js';
 import { createLinkWriter, type LinkWriter } from './links.js';
+import { readPresence, type Presence } from './psu-context.js';
 import { checkQsealc, QsealcError } from './qsealc-directory.js';
 import {
   readRequestSignature,
@@ -30,12 +29,13 @@ export interface ApiCall {
   token: IssuedToken;
   user: SandboxUser;
   body: Buffer;
+  /** Whether the customer is present (`PSU-IP-Address` sent) or the call is unattended. */
+  presence: Presence;
   /** Writes `_links` in the bank's style. */
   link: LinkWriter;
 }
 
 const MAX_CLOCK_SKEW_SECONDS = 300;
-const BATCH_ACCESSES_PER_DAY = 4;
 
 /** A 401 the way the bank writes it: a bare ErrorModel, or with an RFC 6750 §3 challenge. */
 export function unauthorized(bank: BankDefinition, message: string, error?: string): StetError {
@@ -154,25 +154,12 @@ export async function authorizeCall(
           },
     );
   }
-  const psuIp = req.get('psu-ip-address');
-  if (psuIp !== undefined && isIP(psuIp) === 0)
-    throw new StetError(400, 'PSU-IP-Address is not an IP address');
-  if (psuIp === undefined && bank.profile.psuIpAddress === 'required') {
-    throw new StetError(400, 'PSU-IP-Address is required');
-  }
-  if (psuIp === undefined && bank.profile.psuIpAddress === 'batch-limited') {
-    const key = `${grant.id} ${req.path} ${getParisDate(new Date(now))}`;
-    const used = (state.batchAccesses.get(key) ?? 0) + 1;
-    state.batchAccesses.set(key, used);
-    if (used > BATCH_ACCESSES_PER_DAY) {
-      throw new StetError(429, 'batch access limit reached: 4 a day without PSU-IP-Address');
-    }
-  }
+  const presence = readPresence(req.headers, bank.profile);
   const user = state.findUser(grant.login);
   if (!user) throw new StetError(403, 'consent without customer');
   const link = createLinkWriter(
     bank.profile.linkStyle,
     new URL(`${context.mtlsOrigin}/${bank.id}/`),
   );
-  return { state, grant, token, user, body, link };
+  return { state, grant, token, user, body, presence, link };
 }

@@ -109,7 +109,10 @@ export function readRequestSignature(
   }
   for (const name of Object.keys(request.headers)) {
     if (name.startsWith('psu-') && !covered.includes(name)) {
-      throw new SignatureError(400, `signature must cover ${name}`);
+      throw new SignatureError(
+        401,
+        `signature must cover ${name}: every PSU-* header sent is signed (STET §3.5)`,
+      );
     }
   }
   return { keyId: parsed.params.keyId, headers: covered, parsed };
