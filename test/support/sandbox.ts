@@ -76,8 +76,6 @@ export interface TestSandboxOptions {
   admin?: boolean;
   /** Bank definitions to run instead of `SANDBOX_BANKS`, e.g. with a profile switched. */
   banks?: readonly BankDefinition[];
-  /** The URL the TPP's QSealC is registered under (its signature keyId). */
-  qsealcUrl?: string;
   /** Least time between two fetches of the QSealC URL; the sandbox's default when absent. */
   qsealcRefetchIntervalMs?: number;
 }
@@ -141,8 +139,7 @@ export function withProfile(
 
 export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
   const pki = await loadTestPki();
-  const qsealcUrl = options.qsealcUrl ?? QSEALC_URL;
-  const publisher = await startQsealcPublisher(qsealcUrl, pki['tpp-qsealc.pem']);
+  const publisher = await startQsealcPublisher(QSEALC_URL, pki['tpp-qsealc.pem']);
   const sandbox = await startSandbox({
     httpPort: 0,
     mtlsPort: 0,
@@ -154,7 +151,7 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
         name: 'Fintech Démo',
         redirectUris: options.redirectUris ?? [REDIRECT_URI],
         qsealcPem: pki['tpp-qsealc.pem'],
-        qsealcUrl,
+        qsealcUrl: QSEALC_URL,
       },
     ],
     ...(options.banks ? { banks: options.banks } : {}),
@@ -218,7 +215,7 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
         headers = await signRequest(
           { method: call.method ?? 'GET', url, headers, ...(body ? { body } : {}) },
           {
-            keyId: call.keyId ?? (profile.keyId === 'client-id' ? CLIENT_ID : qsealcUrl),
+            keyId: call.keyId ?? (profile.keyId === 'client-id' ? CLIENT_ID : QSEALC_URL),
             privateKey: call.sealKey ?? sealKey,
           },
           profile,
