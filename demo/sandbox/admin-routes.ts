@@ -1,12 +1,17 @@
 /**
  * The sandbox's test-only admin API, mounted under `/__admin` on the mTLS listener only when
- * enabled: scenario switches, the bank clock, call counters, consent revocation and expiry, and
- * the list of issued tokens (so end-to-end tests can prove none of them reached the browser).
+ * enabled: scenario switches, the bank clock, call counters, the counters of accesses without the
+ * customer, consent revocation and expiry, and the list of issued tokens (so end-to-end tests can
+ * prove none of them reached the browser).
  */
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { SandboxContext } from './context.js';
 import { HEALTHY, type BankState } from './state.js';
+import {
+  describeUnattendedAccesses,
+  UNATTENDED_ACCESSES_PER_DAY,
+} from './stet/unattended-access.js';
 
 const scenarioSchema = z
   .object({
@@ -97,6 +102,25 @@ export function createAdminRouter(context: SandboxContext): Router {
     }),
   );
 
+  /** Unattended accesses in the last 24 hours of the bank's clock, per consent and resource. */
+  router.get(
+    '/banks/:bank/unattended-accesses',
+    withBank((state, _req, res) => {
+      res.json({
+        limit: UNATTENDED_ACCESSES_PER_DAY,
+        windowHours: 24,
+        counters: describeUnattendedAccesses(state),
+      });
+    }),
+  );
+  router.delete(
+    '/banks/:bank/unattended-accesses',
+    withBank((state, _req, res) => {
+      state.unattendedAccesses.clear();
+      res.status(204).end();
+    }),
+  );
+
   const selectGrants = (state: BankState, req: Request, res: Response) => {
     const parsed = selectionSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -136,6 +160,7 @@ export function createAdminRouter(context: SandboxContext): Router {
       [...state.tokens].map(([value, token]) => ({
         bank: state.bank.id,
         kind: token.kind,
+        grantId: token.grantId,
         value,
         revoked: token.revoked,
         expiresAt: new Date(token.expiresAt).toISOString(),
@@ -149,6 +174,8 @@ export function createAdminRouter(context: SandboxContext): Router {
       state.scenario = { ...HEALTHY };
       state.clockOffsetMs = 0;
       state.calls.clear();
+      // Counted by a clock now set back: they would otherwise sit in its future.
+      state.unattendedAccesses.clear();
     }
     res.status(204).end();
   });

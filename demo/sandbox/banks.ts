@@ -4,6 +4,8 @@
  * BPCE, BNP Paribas, La Banque Postale and Crédit Mutuel-CIC.
  */
 import type { BankIdentity } from './data/types.js';
+import type { LinkStyle } from './stet/links.js';
+import type { PsuContextProfile } from './stet/psu-context.js';
 
 /** The quirks that distinguish one STET implementation from another. */
 export interface BankProfile {
@@ -40,14 +42,30 @@ export interface BankProfile {
   unauthorizedResponse: 'bare' | 'www-authenticate';
   pkce: 'required' | 'optional';
   /**
-   * `required`: every call must carry `PSU-IP-Address`. `batch-limited`: a call without it is a
-   * batch access, allowed four times a day per account (BPCE). `optional`: not checked.
+   * `required`: every call must carry `PSU-IP-Address`, so none can be unattended (La Banque
+   * Postale). `batch-limited`: the address must come when the customer is present; a call without
+   * it is a batch access (BPCE). `optional`: the bank does not ask for the address (BNP Paribas).
+   * Wherever a call may come without it, unattended calls are limited to four a day per consent
+   * and resource (PSD2 RTS art. 36(5), `stet/unattended-access.ts`).
    */
   psuIpAddress: 'required' | 'batch-limited' | 'optional';
+  /**
+   * The PSU headers a call made while the customer is present must carry, and whether the whole
+   * list is enforced yet (`stet/psu-context.ts`).
+   */
+  psuContext: PsuContextProfile;
   /** Whether `PUT /consents` exists (BNP's full-AISP model has none). */
   consentsEndpoint: boolean;
   /** Whether the bank offers RFC 7009 token revocation at `/<bank>/revoke`. */
   revocationEndpoint: boolean;
+  /** How the `href` of every HAL link is written (see `stet/links.ts`). */
+  linkStyle: LinkStyle;
+  /**
+   * The status of an API call whose access token is bound to another client certificate
+   * (RFC 8705 §3): `401` with the bank's usual 401 (bare or RFC 6750 challenge), or a bare `403`,
+   * as several real banks answer.
+   */
+  certificateMismatchStatus: 401 | 403;
 }
 
 export interface BankDefinition extends BankIdentity {
@@ -112,8 +130,11 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       unauthorizedResponse: 'bare',
       pkce: 'required',
       psuIpAddress: 'batch-limited',
+      psuContext: { requiredWhenPresent: ['PSU-IP-Address'], enforced: true },
       consentsEndpoint: true,
       revocationEndpoint: false,
+      linkStyle: 'absolute-path',
+      certificateMismatchStatus: 401,
     },
   },
   {
@@ -150,8 +171,11 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       unauthorizedResponse: 'www-authenticate',
       pkce: 'optional',
       psuIpAddress: 'optional',
+      psuContext: { requiredWhenPresent: [], enforced: true },
       consentsEndpoint: false,
       revocationEndpoint: false,
+      linkStyle: 'absolute-path',
+      certificateMismatchStatus: 401,
     },
   },
   {
@@ -193,8 +217,20 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       unauthorizedResponse: 'bare',
       pkce: 'required',
       psuIpAddress: 'required',
+      psuContext: {
+        requiredWhenPresent: [
+          'PSU-IP-Address',
+          'PSU-IP-Port',
+          'PSU-User-Agent',
+          'PSU-Accept-Language',
+        ],
+        // Until the BFF sends more than PSU-IP-Address; then `true`.
+        enforced: false,
+      },
       consentsEndpoint: true,
       revocationEndpoint: true,
+      linkStyle: 'absolute-path',
+      certificateMismatchStatus: 401,
     },
   },
   {
@@ -236,8 +272,15 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       unauthorizedResponse: 'www-authenticate',
       pkce: 'required',
       psuIpAddress: 'optional',
+      psuContext: {
+        requiredWhenPresent: ['PSU-IP-Address', 'PSU-User-Agent'],
+        // Until the BFF sends more than PSU-IP-Address; then `true`.
+        enforced: false,
+      },
       consentsEndpoint: true,
       revocationEndpoint: true,
+      linkStyle: 'absolute-path',
+      certificateMismatchStatus: 401,
     },
   },
 ];

@@ -1,6 +1,7 @@
 /** What every sandbox route needs: the banks' states, the registered TPPs, and public URLs. */
 import type { X509Certificate } from 'node:crypto';
 import type { BankState } from './state.js';
+import type { QsealcDirectory } from './stet/qsealc-directory.js';
 
 /** A TPP registered with the sandbox banks, as a bank's onboarding would record it. */
 export interface RegisteredClient {
@@ -9,7 +10,10 @@ export interface RegisteredClient {
   name: string;
   /** Redirect URIs, compared by exact string match (RFC 9700 §2.1). */
   redirectUris: string[];
-  /** The QSealC that verifies the TPP's HTTP signatures. */
+  /**
+   * The QSealC the TPP gave at onboarding: what banks that look keys up by client_id verify with,
+   * and the first certificate the others know behind `qsealcUrl`.
+   */
   qsealc: X509Certificate;
   /** The URL the TPP publishes its QSealC at: the `keyId` the spec asks for. */
   qsealcUrl: string;
@@ -18,6 +22,10 @@ export interface RegisteredClient {
 export interface SandboxContext {
   banks: Map<string, BankState>;
   clients: Map<string, RegisteredClient>;
+  /** The CA that TPP certificates must chain to (the test PKI's). */
+  trustedCa: X509Certificate;
+  /** The QSealCs fetched from the TPPs' keyId URLs, seeded with the registered ones. */
+  qsealcs: QsealcDirectory;
   /** `http://localhost:9080`: where browsers reach the consent pages. */
   browserOrigin: string;
   /** `https://localhost:9443`: where TPPs reach `/token` and the APIs over mTLS. */

@@ -6,7 +6,8 @@
  * - `SANDBOX_REDIRECT_URIS`: comma-separated redirect URIs registered for the TPP
  *   (default `http://localhost:8080/v1/callback`)
  * - `SANDBOX_QSEALC_URL`: the keyId under which the TPP's QSealC is registered
- *   (default `http://localhost:8080/v1/qsealc.pem`)
+ *   (default `http://localhost:8080/v1/qsealc.pem`); banks whose keyId is this URL fetch the
+ *   certificate from it when a signature does not verify with the one in `.certs`
  * - `SANDBOX_ADMIN=1`: mount the test-only admin API on the mTLS listener
  * - `SANDBOX_CERTS`: the test PKI folder (default `.certs`)
  */

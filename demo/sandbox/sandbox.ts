@@ -21,6 +21,7 @@ import { CONSENT_CSS, renderThemeCss } from './pages/views.js';
 import { BankState } from './state.js';
 import { createAispRouter } from './stet/aisp-routes.js';
 import { sendStetError, StetError } from './stet/errors.js';
+import { QsealcDirectory, type FetchQsealc } from './stet/qsealc-directory.js';
 
 export interface SandboxClientOptions {
   clientId: string;
@@ -44,6 +45,13 @@ export interface SandboxOptions {
   banks?: readonly BankDefinition[];
   /** The day the generated data ends on. Default: today. */
   today?: Date;
+  /**
+   * How a bank fetches a TPP's QSealC from the URL in a signature's keyId. Default: an HTTP GET
+   * with a short timeout. Tests replace it to reach the TPP's web server under its test name.
+   */
+  fetchQsealc?: FetchQsealc;
+  /** Least time between two fetches of one QSealC URL, in milliseconds. Default 30 s. */
+  qsealcRefetchIntervalMs?: number;
 }
 
 export interface RunningSandbox {
@@ -204,7 +212,23 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       },
     ]),
   );
-  const context: SandboxContext = { banks, clients, browserOrigin: '', mtlsOrigin: '' };
+  const trustedCa = new X509Certificate(options.tls.ca);
+  const qsealcs = new QsealcDirectory({
+    trustedCa,
+    fetchQsealc: options.fetchQsealc,
+    refetchIntervalMs: options.qsealcRefetchIntervalMs,
+  });
+  for (const client of clients.values()) {
+    qsealcs.register(client.qsealcUrl, client.clientId, client.qsealc);
+  }
+  const context: SandboxContext = {
+    banks,
+    clients,
+    trustedCa,
+    qsealcs,
+    browserOrigin: '',
+    mtlsOrigin: '',
+  };
 
   const browserServer = createHttpServer(createBrowserApp(context));
   const mtlsServer = createHttpsServer(

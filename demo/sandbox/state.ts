@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BankDefinition } from './banks.js';
 import type { SandboxUser } from './data/types.js';
+import type { UnattendedAccesses } from './stet/unattended-access.js';
 
 export type Scope = 'aisp' | 'cbpii' | 'extended_transaction_history';
 export type Lang = 'fr' | 'en';
@@ -111,13 +112,10 @@ export class BankState {
   readonly codes = new Map<string, AuthorizationCode>();
   readonly grants = new Map<string, Grant>();
   readonly tokens = new Map<string, IssuedToken>();
-  /** Opaque pagination cursors: id → the query they continue. */
-  readonly cursors = new Map<
-    string,
-    { accountId: string; grantId: string; offset: number; query: string }
-  >();
-  /** Batch accesses per account and day, for banks that limit them (BPCE: 4 a day). */
-  readonly batchAccesses = new Map<string, number>();
+  /** Pagination cursors: id → the query whose pages `?page=<id>.<n>` are. */
+  readonly cursors = new Map<string, { accountId: string; grantId: string; query: string }>();
+  /** Accesses without the customer, per consent and resource (PSD2 RTS art. 36(5)). */
+  readonly unattendedAccesses = new Map<string, UnattendedAccesses>();
 
   constructor(bank: BankDefinition, users: SandboxUser[]) {
     this.bank = bank;
@@ -172,6 +170,10 @@ export class BankState {
     }
     for (const [code, entry] of this.codes) {
       if (entry.expiresAt + 3_600_000 < now) this.codes.delete(code);
+    }
+    for (const [key, entry] of this.unattendedAccesses) {
+      if (entry.times.every((time) => time <= now - 86_400_000))
+        this.unattendedAccesses.delete(key);
     }
   }
 }

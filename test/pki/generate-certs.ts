@@ -41,7 +41,22 @@ export const PKI_FILES = [
   'rogue-qwac-key.pem',
   'expired-qwac.pem',
   'expired-qwac-key.pem',
+  'tpp-qwac-renewed.pem',
+  'tpp-qwac-renewed-key.pem',
+  'tpp-qsealc-renewed.pem',
+  'tpp-qsealc-renewed-key.pem',
+  'rogue-qsealc.pem',
+  'rogue-qsealc-key.pem',
+  'expired-qsealc.pem',
+  'expired-qsealc-key.pem',
+  'foreign-qsealc.pem',
+  'foreign-qsealc-key.pem',
 ] as const;
+
+/** Certificates that must have expired: they test refusals of expired credentials. */
+const EXPIRED_FILES = new Set(['expired-qwac.pem', 'expired-qsealc.pem']);
+/** Certificates that must not chain to `ca.pem`: issued by a CA nobody trusts. */
+const FOREIGN_FILES = new Set(['foreign-qsealc.pem']);
 
 export const DEFAULT_PKI_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -124,17 +139,29 @@ function qwacExtensions(): x509.Extension[] {
   ];
 }
 
-/** Generates the whole PKI and returns file name → PEM contents. */
-export async function generateTestPki(now = new Date()): Promise<Map<string, string>> {
-  const inDays = (days: number) => new Date(now.getTime() + days * DAY_MS);
-  const files = new Map<string, string>();
+function qsealcExtensions(): x509.Extension[] {
+  return [
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.nonRepudiation, true),
+    new x509.Extension(
+      QC_STATEMENTS_OID,
+      false,
+      encodeQcStatements({
+        kind: 'eseal',
+        roles: ['PSP_AI', 'PSP_IC'],
+        ncaName: 'Autorité de contrôle prudentiel et de résolution',
+        ncaId: 'FR-ACPR',
+      }),
+    ),
+  ];
+}
 
-  const caKeys = await generateKeys(ecdsa);
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: [{ C: ['FR'] }, { O: ['bank-connect test PKI'] }, { CN: ['bank-connect test CA'] }],
-    keys: caKeys,
-    notBefore: inDays(-1),
-    notAfter: inDays(3 * 365),
+async function createCa(name: string, notBefore: Date, notAfter: Date): Promise<Issued> {
+  const keys = await generateKeys(ecdsa);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: [{ C: ['FR'] }, { O: ['bank-connect test PKI'] }, { CN: [name] }],
+    keys,
+    notBefore,
+    notAfter,
     signingAlgorithm: ecdsa,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
@@ -142,15 +169,34 @@ export async function generateTestPki(now = new Date()): Promise<Map<string, str
         x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
         true,
       ),
-      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  const ca: Issued = { cert: caCert, keys: caKeys };
-  files.set('ca.pem', caCert.toString('pem'));
-  files.set('ca-key.pem', await exportPrivateKey(caKeys.privateKey));
+  return { cert, keys };
+}
 
-  const add = async (name: string, keys: CryptoKeyPair, options: Omit<LeafOptions, 'keys'>) => {
-    const cert = await issueLeaf(ca, { ...options, keys });
+/**
+ * Generates the whole PKI and returns file name → PEM contents.
+ *
+ * Beside the working set, the TPP has a renewed QWAC and QSealC (same organizationIdentifier, new
+ * key pairs, as after a yearly renewal), and bad credentials for refusal tests: a QSealC of another
+ * organization, an expired one, and one with the TPP's identity from a CA nobody trusts.
+ */
+export async function generateTestPki(now = new Date()): Promise<Map<string, string>> {
+  const inDays = (days: number) => new Date(now.getTime() + days * DAY_MS);
+  const files = new Map<string, string>();
+
+  const ca = await createCa('bank-connect test CA', inDays(-1), inDays(3 * 365));
+  files.set('ca.pem', ca.cert.toString('pem'));
+  files.set('ca-key.pem', await exportPrivateKey(ca.keys.privateKey));
+
+  const add = async (
+    name: string,
+    keys: CryptoKeyPair,
+    options: Omit<LeafOptions, 'keys'>,
+    issuer: Issued = ca,
+  ) => {
+    const cert = await issueLeaf(issuer, { ...options, keys });
     files.set(`${name}.pem`, cert.toString('pem'));
     files.set(`${name}-key.pem`, await exportPrivateKey(keys.privateKey));
   };
@@ -181,19 +227,7 @@ export async function generateTestPki(now = new Date()): Promise<Map<string, str
     subject: tppSubject(TPP_ORGANIZATION_ID, 'Fintech Démo SAS seal'),
     notBefore: inDays(-1),
     notAfter: inDays(365),
-    extensions: [
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.nonRepudiation, true),
-      new x509.Extension(
-        QC_STATEMENTS_OID,
-        false,
-        encodeQcStatements({
-          kind: 'eseal',
-          roles: ['PSP_AI', 'PSP_IC'],
-          ncaName: 'Autorité de contrôle prudentiel et de résolution',
-          ncaId: 'FR-ACPR',
-        }),
-      ),
-    ],
+    extensions: qsealcExtensions(),
   });
 
   await add('rogue-qwac', await generateKeys(rsa), {
@@ -210,6 +244,48 @@ export async function generateTestPki(now = new Date()): Promise<Map<string, str
     extensions: qwacExtensions(),
   });
 
+  await add('tpp-qwac-renewed', await generateKeys(rsa), {
+    subject: tppSubject(TPP_ORGANIZATION_ID, 'tpp.bank-connect.test'),
+    notBefore: inDays(-1),
+    notAfter: inDays(2 * 365),
+    extensions: qwacExtensions(),
+  });
+
+  await add('tpp-qsealc-renewed', await generateKeys(rsa), {
+    subject: tppSubject(TPP_ORGANIZATION_ID, 'Fintech Démo SAS seal'),
+    notBefore: inDays(-1),
+    notAfter: inDays(2 * 365),
+    extensions: qsealcExtensions(),
+  });
+
+  await add('rogue-qsealc', await generateKeys(rsa), {
+    subject: tppSubject(ROGUE_ORGANIZATION_ID, 'Rogue PSP seal'),
+    notBefore: inDays(-1),
+    notAfter: inDays(365),
+    extensions: qsealcExtensions(),
+  });
+
+  await add('expired-qsealc', await generateKeys(rsa), {
+    subject: tppSubject(TPP_ORGANIZATION_ID, 'Fintech Démo SAS seal'),
+    notBefore: inDays(-400),
+    notAfter: inDays(-35),
+    extensions: qsealcExtensions(),
+  });
+
+  // Its CA's key is thrown away: nothing but this certificate ever comes from it.
+  const foreignCa = await createCa('untrusted CA', inDays(-1), inDays(3 * 365));
+  await add(
+    'foreign-qsealc',
+    await generateKeys(rsa),
+    {
+      subject: tppSubject(TPP_ORGANIZATION_ID, 'Fintech Démo SAS seal'),
+      notBefore: inDays(-1),
+      notAfter: inDays(365),
+      extensions: qsealcExtensions(),
+    },
+    foreignCa,
+  );
+
   return files;
 }
 
@@ -224,13 +300,13 @@ export async function inspectTestPki(dir: string, now = new Date()): Promise<str
   const horizon = new Date(now.getTime() + RENEWAL_MARGIN_DAYS * DAY_MS);
   for (const file of PKI_FILES.filter((name) => !name.endsWith('-key.pem'))) {
     const cert = await read(file);
-    if (file !== 'ca.pem' && !cert.verify(ca.publicKey)) return `${file} is not signed by ca.pem`;
-    const expected = file === 'expired-qwac.pem' ? now : horizon;
-    if (file !== 'expired-qwac.pem' && new Date(cert.validTo) < expected) {
+    const signedByCa = file === 'ca.pem' || cert.verify(ca.publicKey);
+    if (FOREIGN_FILES.has(file) && signedByCa) return `${file} is signed by ca.pem`;
+    if (!FOREIGN_FILES.has(file) && !signedByCa) return `${file} is not signed by ca.pem`;
+    if (EXPIRED_FILES.has(file)) {
+      if (new Date(cert.validTo) >= now) return `${file} is no longer expired`;
+    } else if (new Date(cert.validTo) < horizon) {
       return `${file} expires on ${cert.validTo}`;
-    }
-    if (file === 'expired-qwac.pem' && new Date(cert.validTo) >= now) {
-      return `${file} is no longer expired`;
     }
   }
   return undefined;

@@ -175,6 +175,42 @@ describe('sandbox AISP and CBPII APIs', () => {
       assert.equal((await body(tampered)).message, 'signature does not verify');
     });
 
+    it('checks signatures with the draft’s reference verifier: syntax, Date and algorithm', async () => {
+      const refused = async (tamper: (headers: Record<string, string>) => void) => {
+        const response = await sandbox.callApi('bocage', '/accounts', {
+          token: token('bocage'),
+          tamper,
+        });
+        assert.equal(response.status, 400);
+        return String((await body(response)).message);
+      };
+      // `http-signature` parses the draft's form strictly: no space after a comma.
+      assert.match(
+        await refused((headers) => {
+          headers.Signature = (headers.Signature ?? '').replaceAll('",', '", ');
+        }),
+        /^signature header is malformed/,
+      );
+      assert.match(
+        await refused((headers) => {
+          headers.Date = new Date(Date.now() - 600_000).toUTCString();
+        }),
+        /^date header is stale/,
+      );
+      assert.equal(
+        await refused((headers) => {
+          headers.Signature = (headers.Signature ?? '').replace('rsa-sha256', 'hmac-sha256');
+        }),
+        'signature algorithm must be rsa-sha256',
+      );
+      assert.match(
+        await refused((headers) => {
+          headers.Signature = (headers.Signature ?? '').replace(' x-request-id', ' x-missing');
+        }),
+        /^signed header missing: x-missing/,
+      );
+    });
+
     it('requires the bank’s own signed-header set and keyId style', async () => {
       // Azur (BPCE-like) wants Digest even on a GET; a signature that leaves it out is refused.
       const withoutDigest = await sandbox.callApi('azur', '/accounts', {

@@ -2,7 +2,7 @@
 import { Agent } from 'undici';
 import type { TestPki } from './pki.js';
 
-export type ClientIdentity = 'tpp-qwac' | 'rogue-qwac' | 'expired-qwac';
+export type ClientIdentity = 'tpp-qwac' | 'tpp-qwac-renewed' | 'rogue-qwac' | 'expired-qwac';
 
 /** An undici Agent presenting `identity` and trusting the test CA. */
 export function createMtlsAgent(

@@ -1,12 +1,16 @@
 /**
  * Starts the sandbox banks for a test file, on free ports, with the admin API, and gives the
- * test what a TPP would use: the QWAC over mTLS, the QSealC to sign, the admin API to steer.
+ * test what a TPP would use: the QWAC over mTLS, the QSealC to sign, the web server that publishes
+ * the QSealC at its keyId URL, and the admin API to steer.
  */
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fetch, type Agent, type Response } from 'undici';
 import { signRequest } from '../../backend-for-frontend/stet/http-signature.js';
 import { SANDBOX_BANKS, type BankDefinition } from '../../demo/sandbox/banks.js';
 import { startSandbox, type RunningSandbox } from '../../demo/sandbox/sandbox.js';
+import { fetchQsealcOverHttp, type FetchQsealc } from '../../demo/sandbox/stet/qsealc-directory.js';
 import { TPP_ORGANIZATION_ID } from '../pki/generate-certs.js';
 import {
   buildAuthorizeUrl,
@@ -24,15 +28,23 @@ export const REDIRECT_URI = 'https://tpp.bank-connect.test/v1/callback';
 export interface TestSandbox extends RunningSandbox {
   pki: TestPki;
   agent: Agent;
+  /** The definition a bank of this sandbox runs with (test overrides included). */
   bank(id: string): BankDefinition;
   /** Calls the admin API. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
-  /** Calls a bank API signed the way the bank's profile wants, over mTLS with `agent`. */
+  /**
+   * Calls a bank API signed the way the bank's profile wants, over mTLS with `agent`. `path` is
+   * under the bank's `/v1`, or a whole URL (a link the bank sent, resolved by the test).
+   */
   callApi(bankId: string, path: string, options?: ApiCallOptions): Promise<Response>;
   /** Posts a form to a bank's `/token` over mTLS. */
   postToken(bankId: string, form: Record<string, string>, agent?: Agent): Promise<Response>;
   /** Runs a whole consent and code exchange; returns the token response. */
   connect(bankId: string, options?: { scope?: string } & ConsentChoices): Promise<Tokens>;
+  /** What the TPP's web server serves at the QSealC URL from now on; `null` answers 404. */
+  publishQsealc(pem: string | null): void;
+  /** How many times the banks fetched the QSealC URL so far. */
+  qsealcFetches(): number;
   stop(): Promise<void>;
 }
 
@@ -55,12 +67,79 @@ export interface ApiCallOptions {
   tamper?: (headers: Record<string, string>) => void;
   /** Overrides the keyId the request is signed with. */
   keyId?: string;
+  /** Signs with this key instead of the TPP's QSealC key (a renewed or a rogue one). */
+  sealKey?: KeyObject;
 }
 
-export async function startTestSandbox(
-  options: { redirectUris?: string[]; admin?: boolean } = {},
-): Promise<TestSandbox> {
+export interface TestSandboxOptions {
+  redirectUris?: string[];
+  admin?: boolean;
+  /** Bank definitions to run instead of `SANDBOX_BANKS`, e.g. with a profile switched. */
+  banks?: readonly BankDefinition[];
+  /** Least time between two fetches of the QSealC URL; the sandbox's default when absent. */
+  qsealcRefetchIntervalMs?: number;
+}
+
+interface QsealcPublisher {
+  /** Fetches as a bank would, with the keyId URL's host name resolved to this server. */
+  fetch: FetchQsealc;
+  publish: (pem: string | null) => void;
+  fetches: () => number;
+  close: () => Promise<void>;
+}
+
+/**
+ * The TPP's web server, on localhost, publishing its QSealC at the path of `qsealcUrl`. Banks
+ * fetch it over real HTTP; only the name in the URL, a reserved `.test` one, is resolved here.
+ */
+async function startQsealcPublisher(qsealcUrl: string, pem: string): Promise<QsealcPublisher> {
+  const published = new URL(qsealcUrl);
+  let body: string | null = pem;
+  let fetches = 0;
+  const server: Server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== `${published.pathname}${published.search}`) {
+      return void res.writeHead(404).end();
+    }
+    fetches += 1;
+    if (body === null) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    fetch: (url, signal) => {
+      const target = new URL(url);
+      if (target.host !== published.host) return fetchQsealcOverHttp(url, signal);
+      return fetchQsealcOverHttp(
+        `http://127.0.0.1:${port}${target.pathname}${target.search}`,
+        signal,
+      );
+    },
+    publish: (pem) => {
+      body = pem;
+    },
+    fetches: () => fetches,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** `SANDBOX_BANKS` with one bank's profile changed, for tests of another bank behaviour. */
+export function withProfile(
+  id: string,
+  changes: Partial<BankDefinition['profile']>,
+): BankDefinition[] {
+  return SANDBOX_BANKS.map((bank) =>
+    bank.id === id ? { ...bank, profile: { ...bank.profile, ...changes } } : bank,
+  );
+}
+
+export async function startTestSandbox(options: TestSandboxOptions = {}): Promise<TestSandbox> {
   const pki = await loadTestPki();
+  const publisher = await startQsealcPublisher(QSEALC_URL, pki['tpp-qsealc.pem']);
   const sandbox = await startSandbox({
     httpPort: 0,
     mtlsPort: 0,
@@ -75,12 +154,20 @@ export async function startTestSandbox(
         qsealcUrl: QSEALC_URL,
       },
     ],
+    ...(options.banks ? { banks: options.banks } : {}),
+    fetchQsealc: publisher.fetch,
+    ...(options.qsealcRefetchIntervalMs === undefined
+      ? {}
+      : { qsealcRefetchIntervalMs: options.qsealcRefetchIntervalMs }),
+  }).catch(async (error: unknown) => {
+    await publisher.close();
+    throw error;
   });
   const agent = createMtlsAgent(pki);
   const sealKey = createPrivateKey(pki['tpp-qsealc-key.pem']);
 
   const bank = (id: string) => {
-    const found = SANDBOX_BANKS.find((candidate) => candidate.id === id);
+    const found = sandbox.context.banks.get(id)?.bank;
     if (!found) throw new Error(`no sandbox bank ${id}`);
     return found;
   };
@@ -107,7 +194,9 @@ export async function startTestSandbox(
           : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
       }),
     callApi: async (bankId, path, call = {}) => {
-      const url = new URL(`${sandbox.mtlsOrigin}/${bankId}/v1${path}`);
+      const url = new URL(
+        path.startsWith('https:') ? path : `${sandbox.mtlsOrigin}/${bankId}/v1${path}`,
+      );
       const body =
         call.body === undefined
           ? undefined
@@ -127,7 +216,7 @@ export async function startTestSandbox(
           { method: call.method ?? 'GET', url, headers, ...(body ? { body } : {}) },
           {
             keyId: call.keyId ?? (profile.keyId === 'client-id' ? CLIENT_ID : QSEALC_URL),
-            privateKey: sealKey,
+            privateKey: call.sealKey ?? sealKey,
           },
           profile,
         );
@@ -168,9 +257,12 @@ export async function startTestSandbox(
         throw new Error(`token exchange at ${bankId}: ${await response.text()}`);
       return (await response.json()) as Tokens;
     },
+    publishQsealc: publisher.publish,
+    qsealcFetches: publisher.fetches,
     stop: async () => {
       await agent.close();
       await sandbox.close();
+      await publisher.close();
     },
   };
 }

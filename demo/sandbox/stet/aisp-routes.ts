@@ -1,23 +1,14 @@
 /**
  * The AISP and CBPII resources of a sandbox bank (STET 1.4.0.47 Part II; 1.4.2+ shapes where the
- * profile says so) on the mTLS listener, guarded like a real ASPSP: a bearer token bound to the
- * presented certificate (RFC 8705 §3), the right scope, `X-Request-ID`, a draft-cavage
- * `Signature` over the bank's header set, `Digest` on bodies, `PSU-IP-Address` per profile.
+ * profile says so) on the mTLS listener, behind the checks of `api-gateway.ts`. Accesses without
+ * the customer count against the RTS limit of four a day (`unattended-access.ts`).
  */
-import { isIP } from 'node:net';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import type { BankDefinition } from '../banks.js';
 import type { SandboxContext } from '../context.js';
 import { getParisDate } from '../data/calendar.js';
-import type { SandboxAccount, SandboxUser } from '../data/types.js';
-import { readClientCertificate } from '../oauth/client-certificate.js';
-import {
-  createSecret,
-  type BankState,
-  type Grant,
-  type IssuedToken,
-  type Scope,
-} from '../state.js';
+import type { SandboxAccount } from '../data/types.js';
+import { createSecret, type BankState, type Scope } from '../state.js';
+import { authorizeCall, type ApiCall } from './api-gateway.js';
 import { sendStetError, StetError } from './errors.js';
 import {
   accountPath,
@@ -28,21 +19,14 @@ import {
   formatTransaction,
   parseAmount,
 } from './format.js';
-import { SignatureError, verifyRequestSignature } from './verify-signature.js';
+import type { HalLink } from './links.js';
+import { recordUnattendedAccess } from './unattended-access.js';
 
-const BATCH_ACCESSES_PER_DAY = 4;
 const HISTORY_WITHOUT_EXTENSION_DAYS = 90;
 const MAX_CURSORS = 10_000;
+const PAGE = /^([A-Za-z0-9_-]{16})\.([1-9][0-9]{0,5})$/;
 const RESOURCE_ID = /^[a-zA-Z0-9 /\-?:().,']{1,35}$/;
 const HAL_JSON = 'application/hal+json; charset=utf-8';
-
-interface ApiCall {
-  state: BankState;
-  grant: Grant;
-  token: IssuedToken;
-  user: SandboxUser;
-  body: Buffer;
-}
 
 type Handler = (call: ApiCall, req: Request, res: Response) => void;
 
@@ -50,12 +34,9 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function unauthorized(bank: BankDefinition, message: string, error?: string): StetError {
-  if (bank.profile.unauthorizedResponse === 'bare') return new StetError(401, message);
-  const challenge = error
-    ? `Bearer realm="${bank.id}", error="${error}", error_description="${message}"`
-    : `Bearer realm="${bank.id}"`;
-  return new StetError(401, message, { 'WWW-Authenticate': challenge });
+/** Counts an access to `resource` when the customer is not present (PSD2 RTS art. 36(5)). */
+function countUnattended(call: ApiCall, resource: string): void {
+  if (call.presence === 'unattended') recordUnattendedAccess(call.state, call.grant.id, resource);
 }
 
 /** The calendar date in Paris of a bank-clock instant, as `YYYY-MM-DD`. */
@@ -82,104 +63,6 @@ function daysBetween(from: string, to: string): number {
 export function createAispRouter(context: SandboxContext): Router {
   const router = express.Router();
   const rawBody = express.raw({ type: () => true, limit: '16kb' });
-
-  /** Runs every check a STET gateway runs before a resource handler sees the request. */
-  const authorize = (state: BankState, req: Request, scope: Scope): ApiCall => {
-    const { bank } = state;
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const accept = req.get('accept');
-    if (accept && !/(application\/(hal\+)?json|\*\/\*|application\/\*)/.test(accept)) {
-      throw new StetError(406, 'only application/hal+json is available');
-    }
-    const authorization = req.get('authorization');
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(authorization ?? '');
-    if (!match?.[1]) throw unauthorized(bank, 'bearer access token required');
-
-    const profile = bank.profile.signature;
-    const required = [...profile.headers];
-    if (body.length > 0) required.push(...profile.bodyHeaders);
-    if (body.length > 0 || profile.digestOnEveryRequest) required.push('digest');
-    for (const name of Object.keys(req.headers)) {
-      if (name.startsWith('psu-')) required.push(name);
-    }
-    let keyId: string;
-    try {
-      keyId = verifyRequestSignature(
-        {
-          method: req.method,
-          target: req.originalUrl,
-          header: (name) => req.get(name),
-          body,
-        },
-        {
-          required: [...new Set(required)],
-          maxClockSkewSeconds: 300,
-          resolveKey: (id) => {
-            const client = [...context.clients.values()].find((candidate) =>
-              bank.profile.signature.keyId === 'client-id'
-                ? candidate.clientId === id
-                : candidate.qsealcUrl === id,
-            );
-            return client?.qsealc.publicKey;
-          },
-        },
-      );
-    } catch (error) {
-      if (error instanceof SignatureError) throw new StetError(error.status, error.message);
-      throw error;
-    }
-
-    const token = state.tokens.get(match[1]);
-    const grant = token ? state.grants.get(token.grantId) : undefined;
-    const now = state.now();
-    if (!token || token.kind !== 'access' || !grant)
-      throw unauthorized(bank, 'invalid access token', 'invalid_token');
-    if (token.revoked || grant.revoked)
-      throw unauthorized(bank, 'access token revoked', 'invalid_token');
-    if (token.expiresAt <= now || grant.expiresAt <= now) {
-      throw unauthorized(bank, 'access token expired', 'invalid_token');
-    }
-    const certificate = readClientCertificate(req);
-    if (certificate?.thumbprint !== token.certificateThumbprint) {
-      throw unauthorized(bank, 'access token bound to another certificate', 'invalid_token');
-    }
-    const signer = [...context.clients.values()].find((client) =>
-      bank.profile.signature.keyId === 'client-id'
-        ? client.clientId === keyId
-        : client.qsealcUrl === keyId,
-    );
-    if (signer?.clientId !== grant.clientId)
-      throw new StetError(401, 'request signed by another TPP');
-    if (!token.scopes.includes(scope)) {
-      throw new StetError(
-        403,
-        `scope ${scope} required`,
-        bank.profile.unauthorizedResponse === 'bare'
-          ? {}
-          : {
-              'WWW-Authenticate': `Bearer realm="${bank.id}", error="insufficient_scope", scope="${scope}"`,
-            },
-      );
-    }
-
-    const psuIp = req.get('psu-ip-address');
-    if (psuIp !== undefined && isIP(psuIp) === 0)
-      throw new StetError(400, 'PSU-IP-Address is not an IP address');
-    if (psuIp === undefined && bank.profile.psuIpAddress === 'required') {
-      throw new StetError(400, 'PSU-IP-Address is required');
-    }
-    if (psuIp === undefined && bank.profile.psuIpAddress === 'batch-limited') {
-      const key = `${grant.id} ${req.path} ${parisDate(now)}`;
-      const used = (state.batchAccesses.get(key) ?? 0) + 1;
-      state.batchAccesses.set(key, used);
-      if (used > BATCH_ACCESSES_PER_DAY) {
-        throw new StetError(429, 'batch access limit reached: 4 a day without PSU-IP-Address');
-      }
-    }
-    const user = state.findUser(grant.login);
-    if (!user) throw new StetError(403, 'consent without customer');
-    return { state, grant, token, user, body };
-  };
 
   const sendHal = (res: Response, state: BankState, body: unknown) => {
     const text = JSON.stringify(body);
@@ -209,7 +92,7 @@ export function createAispRouter(context: SandboxContext): Router {
         if (!requestId) throw new StetError(400, 'X-Request-ID is required');
         if (requestId.length > 70)
           throw new StetError(400, 'X-Request-ID is longer than 70 characters');
-        handler(authorize(state, req, scope), req, res);
+        handler(await authorizeCall(context, state, req, scope), req, res);
       } catch (error) {
         if (error instanceof StetError) return sendStetError(res, req.path, error);
         throw error;
@@ -246,11 +129,12 @@ export function createAispRouter(context: SandboxContext): Router {
     '/:bank/v1/accounts',
     handle('/accounts', 'aisp', (call, _req, res) => {
       const bank = call.state.bank;
+      countUnattended(call, 'accounts');
       const accounts = visibleAccounts(call, 'any');
       if (accounts.length === 0) return void res.status(204).end();
       sendHal(res, call.state, {
-        accounts: accounts.map((account) => formatAccount(bank, account)),
-        _links: { self: { href: `/${bank.id}/v1/accounts` } },
+        accounts: accounts.map((account) => formatAccount(bank, account, call.link)),
+        _links: { self: call.link('v1/accounts') },
         ...(bank.profile.stetVersion === '1.4.0.47'
           ? { connectedPsu: `${call.user.firstName} ${call.user.lastName}` }
           : {}),
@@ -263,12 +147,13 @@ export function createAispRouter(context: SandboxContext): Router {
     handle('/accounts/{id}/balances', 'aisp', (call, req, res) => {
       const bank = call.state.bank;
       const account = findAccount(call, req, 'balances');
+      countUnattended(call, accountPath(account, 'balances').slice('v1/'.length));
       sendHal(res, call.state, {
         balances: account.balances.map((balance) => formatBalance(bank, balance)),
         _links: {
-          self: { href: accountPath(bank, account, 'balances') },
-          'parent-list': { href: `/${bank.id}/v1/accounts` },
-          transactions: { href: accountPath(bank, account, 'transactions') },
+          self: call.link(accountPath(account, 'balances')),
+          'parent-list': call.link('v1/accounts'),
+          transactions: call.link(accountPath(account, 'transactions')),
         },
       });
     }),
@@ -280,15 +165,17 @@ export function createAispRouter(context: SandboxContext): Router {
       const { state } = call;
       const bank = state.bank;
       const account = findAccount(call, req, 'transactions');
-      let offset = 0;
+      let pageNumber = 1;
       let query = {
         dateFrom: undefined as string | undefined,
         dateTo: undefined as string | undefined,
         after: undefined as string | undefined,
       };
+      let cursorId: string | undefined;
       const page = req.query.page;
       if (page !== undefined) {
-        const cursor = typeof page === 'string' ? state.cursors.get(page) : undefined;
+        const [, id = '', number = ''] = (typeof page === 'string' && PAGE.exec(page)) || [];
+        const cursor = state.cursors.get(id);
         if (
           !cursor ||
           cursor.grantId !== call.grant.id ||
@@ -296,9 +183,12 @@ export function createAispRouter(context: SandboxContext): Router {
         ) {
           throw new StetError(400, 'page is unknown or expired');
         }
-        offset = cursor.offset;
+        cursorId = id;
+        pageNumber = Number(number);
         query = JSON.parse(cursor.query) as typeof query;
       } else {
+        // Only a listing's first page counts: the other pages belong to the same access.
+        countUnattended(call, accountPath(account, 'transactions').slice('v1/'.length));
         const after = req.query.afterEntryReference;
         if (after !== undefined && (typeof after !== 'string' || after.length > 40)) {
           throw new StetError(400, 'afterEntryReference must be at most 40 characters');
@@ -331,28 +221,36 @@ export function createAispRouter(context: SandboxContext): Router {
           (!query.dateTo || t.bookingDate < query.dateTo) &&
           (!query.after || t.entryReference > query.after),
       );
-      const size = bank.profile.pageSize ?? matching.length;
+      const size = bank.profile.pageSize ?? Math.max(matching.length, 1);
+      const pageCount = Math.max(1, Math.ceil(matching.length / size));
+      if (pageNumber > pageCount) throw new StetError(400, 'page is unknown or expired');
+      const offset = (pageNumber - 1) * size;
       const slice = matching.slice(offset, offset + size);
-      const links: Record<string, { href: string }> = {
-        self: {
-          href: `${accountPath(bank, account, 'transactions')}${typeof page === 'string' ? `?page=${page}` : ''}`,
-        },
-        'parent-list': { href: `/${bank.id}/v1/accounts` },
-        balances: { href: accountPath(bank, account, 'balances') },
+      const path = accountPath(account, 'transactions');
+      const links: Record<string, HalLink> = {
+        // The request as sent, relative to the API root: `v1/accounts/…/transactions?…`.
+        self: call.link(req.originalUrl.slice(`/${bank.id}/`.length)),
+        'parent-list': call.link('v1/accounts'),
+        balances: call.link(accountPath(account, 'balances')),
       };
-      if (offset + size < matching.length) {
-        const id = createSecret(12);
-        if (state.cursors.size >= MAX_CURSORS) {
-          const oldestCursor = state.cursors.keys().next().value;
-          if (oldestCursor !== undefined) state.cursors.delete(oldestCursor);
+      if (pageCount > 1) {
+        if (cursorId === undefined) {
+          cursorId = createSecret(12);
+          if (state.cursors.size >= MAX_CURSORS) {
+            const oldestCursor = state.cursors.keys().next().value;
+            if (oldestCursor !== undefined) state.cursors.delete(oldestCursor);
+          }
+          state.cursors.set(cursorId, {
+            accountId: account.resourceId,
+            grantId: call.grant.id,
+            query: JSON.stringify(query),
+          });
         }
-        state.cursors.set(id, {
-          accountId: account.resourceId,
-          grantId: call.grant.id,
-          offset: offset + size,
-          query: JSON.stringify(query),
-        });
-        links.next = { href: `${accountPath(bank, account, 'transactions')}?page=${id}` };
+        const pageLink = (n: number) => call.link(`${path}?page=${cursorId}.${n}`);
+        links.first = pageLink(1);
+        if (pageNumber > 1) links.prev = pageLink(pageNumber - 1);
+        if (pageNumber < pageCount) links.next = pageLink(pageNumber + 1);
+        links.last = pageLink(pageCount);
       }
       sendHal(res, state, {
         transactions: slice.map((transaction) => formatTransaction(bank, transaction)),
@@ -367,7 +265,8 @@ export function createAispRouter(context: SandboxContext): Router {
       if (call.grant.access && !call.grant.access.psuIdentity) {
         throw new StetError(403, 'identity not covered by the consent');
       }
-      sendHal(res, call.state, formatIdentity(call.state.bank, call.user));
+      countUnattended(call, 'end-user-identity');
+      sendHal(res, call.state, formatIdentity(call.user, call.link));
     }),
   );
 
@@ -377,10 +276,10 @@ export function createAispRouter(context: SandboxContext): Router {
       if (call.grant.access && !call.grant.access.trusted) {
         throw new StetError(403, 'trusted beneficiaries not covered by the consent');
       }
-      const bank = call.state.bank;
+      countUnattended(call, 'trusted-beneficiaries');
       sendHal(res, call.state, {
         beneficiaries: call.user.beneficiaries.map(formatBeneficiary),
-        _links: { self: { href: `/${bank.id}/v1/trusted-beneficiaries` } },
+        _links: { self: call.link('v1/trusted-beneficiaries') },
       });
     }),
   );
@@ -469,7 +368,7 @@ export function createAispRouter(context: SandboxContext): Router {
       sendHal(res, call.state, {
         request: body,
         result: (available?.amountCents ?? 0) >= cents,
-        _links: { self: { href: `/${bank.id}/v1/funds-confirmations` } },
+        _links: { self: call.link('v1/funds-confirmations') },
       });
     }),
   );

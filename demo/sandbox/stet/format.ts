@@ -12,6 +12,7 @@ import type {
   SandboxTransaction,
   SandboxUser,
 } from '../data/types.js';
+import type { LinkWriter } from './links.js';
 
 type Json = Record<string, unknown>;
 
@@ -41,8 +42,9 @@ function amount(bank: BankDefinition, cents: number): Json {
   return { amount: formatAmount(bank, cents), currency: 'EUR' };
 }
 
-export function accountPath(bank: BankDefinition, account: SandboxAccount, leaf?: string): string {
-  return `/${bank.id}/v1/accounts/${encodeURIComponent(account.resourceId)}${leaf ? `/${leaf}` : ''}`;
+/** The path of an account's sub-resource relative to the API root: `v1/accounts/<id>/<leaf>`. */
+export function accountPath(account: SandboxAccount, leaf: 'balances' | 'transactions'): string {
+  return `v1/accounts/${encodeURIComponent(account.resourceId)}/${leaf}`;
 }
 
 export function formatBalance(bank: BankDefinition, balance: SandboxBalance): Json {
@@ -58,7 +60,11 @@ export function formatBalance(bank: BankDefinition, balance: SandboxBalance): Js
   };
 }
 
-export function formatAccount(bank: BankDefinition, account: SandboxAccount): Json {
+export function formatAccount(
+  bank: BankDefinition,
+  account: SandboxAccount,
+  link: LinkWriter,
+): Json {
   const accountId = account.iban
     ? { iban: account.iban }
     : {
@@ -87,8 +93,8 @@ export function formatAccount(bank: BankDefinition, account: SandboxAccount): Js
       : {}),
     psuStatus: account.psuStatus,
     _links: {
-      balances: { href: accountPath(bank, account, 'balances') },
-      transactions: { href: accountPath(bank, account, 'transactions') },
+      balances: link(accountPath(account, 'balances')),
+      transactions: link(accountPath(account, 'transactions')),
     },
   };
 }
@@ -110,7 +116,7 @@ export function formatTransaction(bank: BankDefinition, transaction: SandboxTran
   };
 }
 
-export function formatIdentity(bank: BankDefinition, user: SandboxUser): Json {
+export function formatIdentity(user: SandboxUser, link: LinkWriter): Json {
   const title = { MADM: 'Mme', MIST: 'M.', MISS: 'Mlle' }[user.namePrefix];
   return {
     identity: {
@@ -119,7 +125,7 @@ export function formatIdentity(bank: BankDefinition, user: SandboxUser): Json {
       firstName: user.firstName,
       lastName: user.lastName,
     },
-    _links: { self: { href: `/${bank.id}/v1/end-user-identity` } },
+    _links: { self: link('v1/end-user-identity') },
   };
 }
 

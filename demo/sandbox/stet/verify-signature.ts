@@ -3,10 +3,15 @@
  * the `Digest` header of RFC 3230 with SHA-256, and the signed-header set each bank's profile
  * demands (STET 1.4.0.47 Part I §3.5; bank variants in shared/stet/NOTES.md §4).
  *
- * Written independently of the BFF's signer so that a shared misreading of the draft cannot make
- * both sides agree on something no real bank would accept.
+ * The signature itself (parsing the header, building the signing string, checking the RSA
+ * signature) is left to Joyent's `http-signature`, the reference implementation of the draft, so
+ * that the sandbox is an oracle that the BFF's signer did not write: a misreading of the draft
+ * shared by both sides would otherwise make them agree on something no real bank accepts. What is
+ * STET's or the bank's own stays here: which headers must be covered, the Digest check, the keyId.
  */
-import { createHash, createVerify, type KeyObject } from 'node:crypto';
+import { createHash, type X509Certificate } from 'node:crypto';
+import type { ClientRequest, IncomingHttpHeaders } from 'node:http';
+import httpSignature from 'http-signature';
 
 /** Why a signed request was refused; `status` 400 for a malformed request, 401 for a bad proof. */
 export class SignatureError extends Error {
@@ -18,39 +23,6 @@ export class SignatureError extends Error {
   }
 }
 
-export interface SignatureParameters {
-  keyId: string;
-  algorithm: string;
-  headers: string[];
-  signature: string;
-}
-
-/** Parses `keyId="…",algorithm="…",headers="…",signature="…"` (draft-cavage §2.1). */
-export function parseSignatureHeader(value: string): SignatureParameters {
-  const params = new Map<string, string>();
-  const pattern = /\s*([a-zA-Z]+)="([^"]*)"\s*(?:,|$)/y;
-  let match: RegExpExecArray | null;
-  while (pattern.lastIndex < value.length && (match = pattern.exec(value))) {
-    const [, name = '', content = ''] = match;
-    if (params.has(name)) throw new SignatureError(400, `signature parameter ${name} is repeated`);
-    params.set(name, content);
-  }
-  if (pattern.lastIndex !== value.length)
-    throw new SignatureError(400, 'signature header is malformed');
-  const keyId = params.get('keyId');
-  const signature = params.get('signature');
-  const headers = params.get('headers');
-  if (!keyId) throw new SignatureError(400, 'signature keyId is missing');
-  if (!signature) throw new SignatureError(400, 'signature value is missing');
-  if (!headers) throw new SignatureError(400, 'signature headers parameter is missing');
-  return {
-    keyId,
-    algorithm: params.get('algorithm') ?? '',
-    headers: headers.toLowerCase().split(' ').filter(Boolean),
-    signature,
-  };
-}
-
 /** `SHA-256=<base64>` of a body (RFC 3230 §4.3.2, RFC 5843). */
 export function computeDigest(body: Buffer): string {
   return `SHA-256=${createHash('sha256').update(body).digest('base64')}`;
@@ -60,56 +32,107 @@ export interface SignedRequest {
   method: string;
   /** Path and query exactly as sent. */
   target: string;
-  /** Header lookup by lower-case name. */
-  header: (name: string) => string | undefined;
+  /** The headers as Node received them: lower-case names. */
+  headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
 export interface SignaturePolicy {
+  /** Headers the bank wants covered, lower-case, `(request-target)` included. */
   required: string[];
   maxClockSkewSeconds: number;
-  /** Finds the public key for a keyId, or undefined when the keyId is not acceptable. */
-  resolveKey: (keyId: string) => KeyObject | undefined;
+}
+
+/** A parsed signature, ready to be checked against candidate certificates. */
+export interface RequestSignature {
+  keyId: string;
+  /** The headers it covers, lower-case, in signing order. */
+  headers: string[];
+  parsed: httpSignature.ParseResponse;
+}
+
+/** Turns an `http-signature` error into a refusal, by the error's name. */
+function describeLibraryError(error: unknown): SignatureError {
+  const { name, message } = error instanceof Error ? error : { name: '', message: '' };
+  switch (name) {
+    case 'ExpiredRequestError':
+      return new SignatureError(400, `date header is stale: ${message}`);
+    case 'InvalidParamsError':
+      return new SignatureError(400, 'signature algorithm must be rsa-sha256');
+    case 'MissingHeaderError':
+      return new SignatureError(400, `signed header missing: ${message}`);
+    case 'InvalidHeaderError':
+      return new SignatureError(400, `signature header is malformed: ${message}`);
+    default:
+      return new SignatureError(400, 'signature header is malformed');
+  }
 }
 
 /**
- * Verifies the `Digest` and `Signature` of a request, returning the keyId that signed it.
- * Throws a `SignatureError` naming what is wrong.
+ * Checks the `Digest` of a request and parses its `Signature`, refusing a signature that leaves
+ * out a header the bank requires, or any `PSU-*` header the request carries (STET 1.4.0.47 Part I
+ * §3.5: "when the header is present: each PSU-* header"). Throws a `SignatureError`.
  */
-export function verifyRequestSignature(request: SignedRequest, policy: SignaturePolicy): string {
-  const digest = request.header('digest');
+export function readRequestSignature(
+  request: SignedRequest,
+  policy: SignaturePolicy,
+): RequestSignature {
+  const digest = request.headers.digest;
   if (digest !== undefined && digest !== computeDigest(request.body)) {
     throw new SignatureError(400, 'digest does not match the body');
   }
-  const header = request.header('signature');
-  if (!header) throw new SignatureError(400, 'signature header is missing');
-  const params = parseSignatureHeader(header);
-  if (params.algorithm !== 'rsa-sha256') {
-    throw new SignatureError(400, 'signature algorithm must be rsa-sha256');
+  if (!request.headers.signature) throw new SignatureError(400, 'signature header is missing');
+  let parsed: httpSignature.ParseResponse;
+  try {
+    // The library reads `Authorization` first unless told otherwise; STET's holds the bearer token.
+    const options = {
+      authorizationHeaderName: 'signature',
+      headers: [],
+      algorithms: ['rsa-sha256'],
+      clockSkew: policy.maxClockSkewSeconds,
+      strict: true,
+    };
+    // It reads only `method`, `url`, `httpVersion` and `headers`: what an IncomingMessage has.
+    const message = {
+      method: request.method,
+      url: request.target,
+      httpVersion: '1.1',
+      headers: request.headers,
+    } as unknown as ClientRequest;
+    parsed = httpSignature.parseRequest(message, options);
+  } catch (error) {
+    throw describeLibraryError(error);
   }
+  const covered = parsed.params.headers;
   for (const name of policy.required) {
-    if (!params.headers.includes(name))
-      throw new SignatureError(400, `signature must cover ${name}`);
+    if (!covered.includes(name)) throw new SignatureError(400, `signature must cover ${name}`);
   }
-  const lines = params.headers.map((name) => {
-    if (name === '(request-target)')
-      return `(request-target): ${request.method.toLowerCase()} ${request.target}`;
-    const value = request.header(name);
-    if (value === undefined) throw new SignatureError(400, `signed header ${name} is missing`);
-    return `${name}: ${value.trim()}`;
-  });
-  const date = request.header('date');
-  if (params.headers.includes('date') && date !== undefined) {
-    const skew = Math.abs(Date.now() - Date.parse(date)) / 1000;
-    if (!(skew <= policy.maxClockSkewSeconds))
-      throw new SignatureError(400, 'date header is missing or stale');
+  for (const name of Object.keys(request.headers)) {
+    if (name.startsWith('psu-') && !covered.includes(name)) {
+      throw new SignatureError(
+        401,
+        `signature must cover ${name}: every PSU-* header sent is signed (STET §3.5)`,
+      );
+    }
   }
-  const key = policy.resolveKey(params.keyId);
-  if (!key) throw new SignatureError(401, 'signature keyId is not registered');
-  const verifier = createVerify('RSA-SHA256');
-  verifier.update(lines.join('\n'));
-  if (!verifier.verify(key, params.signature, 'base64')) {
-    throw new SignatureError(401, 'signature does not verify');
+  return { keyId: parsed.params.keyId, headers: covered, parsed };
+}
+
+const publicKeys = new WeakMap<X509Certificate, string>();
+
+/** Whether the signature was made with the private key of `certificate` (rsa-sha256). */
+export function verifyRequestSignature(
+  signature: RequestSignature,
+  certificate: X509Certificate,
+): boolean {
+  let pem = publicKeys.get(certificate);
+  if (pem === undefined) {
+    pem = certificate.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    publicKeys.set(certificate, pem);
   }
-  return params.keyId;
+  try {
+    return httpSignature.verifySignature(signature.parsed, pem);
+  } catch {
+    return false;
+  }
 }
