@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import proxyaddr from 'proxy-addr';
 import type { Logger } from 'pino';
 import type { ApiError } from './contract/index.js';
@@ -12,6 +13,7 @@ import type { ErrorCode } from './contract/errors.js';
 import { ERRORS } from './contract/errors.js';
 import { BffError, isPublicCode } from './errors.js';
 import { isWellFormedHandle } from './sessions/handles.js';
+import type { HitCounter } from './sessions/store.js';
 
 /** The static header every call from the widget carries: it forces a CORS preflight. */
 export const CSRF_HEADER = 'x-bank-connect';
@@ -95,36 +97,54 @@ export function requireCsrfHeader(): RequestHandler {
   };
 }
 
-/** A fixed-window limit per client IP; enough to stop a script creating flows in bulk. */
-export function limitRate(options: {
+/**
+ * express-rate-limit's store on the session store's shared counters: with Redis, every instance
+ * counts the same hits (rate-limit-redis would do the same, but it loads its scripts once at
+ * start-up and keeps failing if Redis was not up then).
+ */
+function storeHitsIn(counter: HitCounter, windowMs: number): Store {
+  return {
+    increment: (key) => counter.countHit(key, windowMs),
+    decrement: (key) => counter.forgetHit(key),
+    resetKey: (key) => counter.resetHits(key),
+  };
+}
+
+/**
+ * A fixed-window limit per customer address (IPv6 addresses by their /56, so that one host
+ * cannot rotate through its own addresses), enough to stop a script creating flows in bulk. With
+ * `counter` the limit holds across every instance sharing it; without, per process. A refusal
+ * is `rate_limited` with `retryAfter`; every answer carries the draft-7 `RateLimit` headers.
+ * When the shared counter cannot be reached, the request fails with the store's
+ * `session_store_unavailable`: the flow could not have been stored anyway.
+ */
+export function limitFlows(options: {
   limit: number;
   windowMs: number;
-  now?: () => number;
+  counter?: HitCounter | undefined;
 }): RequestHandler {
-  const now = options.now ?? Date.now;
-  const windows = new Map<string, { start: number; count: number }>();
-  return (req, res, next) => {
-    const time = now();
-    if (windows.size > 10_000) {
-      for (const [key, window] of windows)
-        if (time - window.start >= options.windowMs) windows.delete(key);
-    }
-    const key = readClientAddress(req) ?? 'unknown';
-    const window = windows.get(key);
-    if (!window || time - window.start >= options.windowMs) {
-      windows.set(key, { start: time, count: 1 });
-      return next();
-    }
-    window.count += 1;
-    if (window.count > options.limit) {
-      const retryAfter = Math.ceil((window.start + options.windowMs - time) / 1000);
-      res.set('Retry-After', String(retryAfter));
-      return next(
+  return rateLimit({
+    windowMs: options.windowMs,
+    limit: options.limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    ...(options.counter ? { store: storeHitsIn(options.counter, options.windowMs) } : {}),
+    keyGenerator: (req) => ipKeyGenerator(readClientAddress(req) ?? 'unknown'),
+    // The address comes from recordClientAddress and BFF_TRUST_PROXY, not from the host app's
+    // `trust proxy`, which these start-up checks of express-rate-limit would read.
+    validate: { xForwardedForHeader: false, trustProxy: false },
+    handler: (req, _res, next) => {
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit
+        ?.resetTime;
+      const retryAfter = Math.max(
+        1,
+        Math.ceil(((resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000),
+      );
+      next(
         new BffError('rate_limited', 'too many flows started from this address', { retryAfter }),
       );
-    }
-    next();
-  };
+    },
+  });
 }
 
 function readCookie(req: Request, name: string): string | undefined {

@@ -9,7 +9,7 @@ import type { CallbackMessage } from '../contract/index.js';
 import { OPERATIONS } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
 import { BffError } from '../errors.js';
-import { limitRate, readClientAddress, readHandle, setSessionCookie } from '../http.js';
+import { limitFlows, readClientAddress, readHandle, setSessionCookie } from '../http.js';
 import type { FlowRecord } from '../sessions/store.js';
 import { renderCallbackPage } from './callback-page.js';
 import { createServe } from './operation.js';
@@ -40,7 +40,13 @@ export function createFlowsRouter(context: BffContext): Router {
       });
       res.status(201).set('Cache-Control', 'no-store').json(created);
     },
-    [limitRate({ limit: config.flowsPerMinute, windowMs: 60_000, now: context.now })],
+    [
+      limitFlows({
+        limit: config.flowsPerMinute,
+        windowMs: 60_000,
+        counter: context.store.hitCounter,
+      }),
+    ],
   );
 
   serve(OPERATIONS.completeFlow, async ({ params, body }, req, res) => {

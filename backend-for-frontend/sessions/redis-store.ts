@@ -24,6 +24,7 @@ import {
   SESSION_RETENTION_AFTER_CONSENT_MS,
   type FlowRecord,
   type FlowStatus,
+  type HitCounter,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -116,6 +117,18 @@ function storeUnavailable(message: string, options: { cause?: unknown } = {}): B
   return new BffError('session_store_unavailable', message, options);
 }
 
+/**
+ * KEYS: counter. ARGV: window (ms). A fixed window per key that starts with its first hit, as
+ * express-rate-limit's own memory store counts: answers the hits so far and the window's rest.
+ */
+const COUNT_HIT = `
+local rest = redis.call('PTTL', KEYS[1])
+if rest <= 0 then
+  redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
+  return { 1, tonumber(ARGV[1]) }
+end
+return { redis.call('INCR', KEYS[1]), rest }`;
+
 function toFlow(hash: Record<string, string>): FlowRecord | undefined {
   if (hash.id === undefined) return undefined;
   return {
@@ -184,6 +197,20 @@ function computeReconnectDelay(retries: number): number {
 
 export class RedisSessionStore implements SessionStore {
   readonly refreshLock: RefreshLock;
+  readonly hitCounter: HitCounter = {
+    countHit: async (key, windowMs) => {
+      const [totalHits, rest] = (await this.#send((client) =>
+        client.eval(COUNT_HIT, { keys: [this.#hitKey(key)], arguments: [String(windowMs)] }),
+      )) as [number, number];
+      return { totalHits, resetTime: new Date(Date.now() + rest) };
+    },
+    forgetHit: async (key) => {
+      await this.#send((client) => client.decr(this.#hitKey(key)));
+    },
+    resetHits: async (key) => {
+      await this.#send((client) => client.del(this.#hitKey(key)));
+    },
+  };
   readonly #client: RedisClient;
   readonly #prefix: string;
   readonly #readyWaitMs: number;
@@ -239,6 +266,10 @@ export class RedisSessionStore implements SessionStore {
 
   #sessionKey(id: string): string {
     return `${this.#prefix}session:${id}`;
+  }
+
+  #hitKey(key: string): string {
+    return `${this.#prefix}hits:${key}`;
   }
 
   /**

@@ -59,7 +59,25 @@ export type SessionPatch = Partial<
   Pick<SessionRecord, 'scopes' | 'tokens' | 'accessExpiresAt' | 'consentExpiresAt' | 'status'>
 >;
 
+/**
+ * Counters shared by every instance on one store, for limits that must hold across instances
+ * (the flows one address may start).
+ */
+export interface HitCounter {
+  /** Counts a hit on `key`; its window of `windowMs` starts with its first hit. */
+  countHit(key: string, windowMs: number): Promise<{ totalHits: number; resetTime: Date }>;
+  /** Takes a hit back. */
+  forgetHit(key: string): Promise<void>;
+  /** Starts `key` afresh. */
+  resetHits(key: string): Promise<void>;
+}
+
 export interface SessionStore {
+  /**
+   * Shared counters, for a store that several instances share; a store without them serves a
+   * single instance, which counts in process.
+   */
+  readonly hitCounter?: HitCounter;
   /**
    * The lock that keeps refreshes of one session single-flight across every instance sharing this
    * store; a store without one serves a single instance, which locks in process.

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SessionInfo } from '../../backend-for-frontend/contract/index.js';
-import { readError, startTestBff, type TestBff } from '../support/bff.js';
+import { flowRequestBody, readError, startTestBff, type TestBff } from '../support/bff.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 
@@ -99,6 +99,41 @@ describe('several BFF instances on one Redis', () => {
       assert.equal(info.status, 'active');
     } finally {
       await sandbox.admin('POST', '/reset');
+    }
+  });
+
+  it('holds the flow limit across both instances: one address gets the limit, not twice it', async () => {
+    // Database 3 of the same server: the flows the other tests started are counted elsewhere.
+    const env = {
+      BFF_SESSION_STORE: `${redis.url}/3`,
+      BFF_LOG_LEVEL: 'warn',
+      BFF_HOST: '127.0.0.1',
+      BFF_FLOWS_PER_MINUTE: '4',
+    };
+    const limitedA = await startTestBff(sandbox, { env });
+    const limitedB = await startTestBff(sandbox, { env });
+    try {
+      const statuses = [];
+      for (let index = 0; index < 8; index += 1) {
+        const response = await (index % 2 === 0 ? limitedA : limitedB).call('POST', '/v1/flows', {
+          body: flowRequestBody(),
+        });
+        statuses.push(response.status);
+        if (response.status === 429) {
+          assert.equal((await readError(response)).error, 'rate_limited');
+          assert.ok(Number(response.headers.get('retry-after')) >= 1);
+        }
+      }
+      assert.deepEqual(statuses, [201, 201, 201, 201, 429, 429, 429, 429]);
+      assert.match(
+        (await limitedA.call('POST', '/v1/flows', { body: flowRequestBody() })).headers.get(
+          'ratelimit',
+        ) ?? '',
+        /limit=4, remaining=0/,
+      );
+    } finally {
+      await limitedA.stop();
+      await limitedB.stop();
     }
   });
 });
