@@ -5,7 +5,13 @@
  * variable; a QWAC that does not match `client_id`, has expired, or does not match its key stops
  * it too (STET 1.6.3 §3.2, ETSI TS 119 495 §5.2.1).
  */
-import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -49,6 +55,10 @@ export const SETTINGS = {
   flowTtlSeconds: ['BFF_FLOW_TTL_SECONDS', 'how long a consent flow may take, in s (default 600)'],
   flowsPerMinute: ['BFF_FLOWS_PER_MINUTE', 'flows one client IP may start per minute (default 30)'],
   logLevel: ['BFF_LOG_LEVEL', 'pino log level (default info)'],
+  certificateWarningDays: [
+    'BFF_CERT_WARNING_DAYS',
+    'days before the QWAC or QSealC expires from which start-up logs a warning (default 30)',
+  ],
   widgetDir: [
     'BFF_WIDGET_DIR',
     'folder of the widget drop-in build to serve at /bank-connect.js (default: the installed @bank-connect/widget)',
@@ -131,6 +141,7 @@ const settingsSchema = z.object({
   flowsPerMinute: z.coerce.number().int().min(1).max(10_000).default(30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   widgetDir: z.string().min(1).optional(),
+  certificateWarningDays: z.coerce.number().int().min(1).max(3_650).default(30),
 });
 
 export interface BffConfig {
@@ -138,8 +149,8 @@ export interface BffConfig {
   port: number;
   clientId: string;
   redirectUri: string;
-  qwac: { cert: string; key: string };
-  qsealc: { cert: string; privateKey: KeyObject; url: string };
+  qwac: { cert: string; key: string; notAfter: Date; thumbprint: string };
+  qsealc: { cert: string; privateKey: KeyObject; url: string; notAfter: Date };
   allowedOrigins: string[];
   registryFile: string;
   sessionStore: string;
@@ -151,6 +162,7 @@ export interface BffConfig {
   flowTtlSeconds: number;
   flowsPerMinute: number;
   logLevel: string;
+  certificateWarningDays: number;
   /** The widget drop-in build to serve; the installed @bank-connect/widget when absent. */
   widgetDir?: string;
 }
@@ -208,9 +220,19 @@ function readPem(variable: string, file: string, cwd: string): string {
   }
 }
 
+/** What the BFF keeps of a checked certificate. */
+export interface CheckedCertificate {
+  key: KeyObject;
+  /** The end of its validity: operators are warned before it (`certificateWarningDays`). */
+  notAfter: Date;
+  /** SHA-256 of its DER, base64url: the `x5t#S256` banks bind tokens to (RFC 8705 §3.1). */
+  thumbprint: string;
+}
+
 /**
- * Checks an eIDAS certificate and its key: parseable, within its validity, matching key, and, for
- * the QWAC, an organizationIdentifier equal to `client_id`.
+ * Checks an eIDAS certificate and its key: parseable, within its validity, matching key, and an
+ * organizationIdentifier equal to `client_id` (ETSI TS 119 495 §5.2.1): a QSealC of another TPP
+ * would sign every request with someone else's name.
  */
 export function checkCertificate(
   label: 'QWAC' | 'QSealC',
@@ -218,7 +240,7 @@ export function checkCertificate(
   keyPem: string,
   clientId: string,
   now: Date,
-): KeyObject {
+): CheckedCertificate {
   const variable = label === 'QWAC' ? 'BFF_QWAC_CERT' : 'BFF_QSEALC_CERT';
   let cert: X509Certificate;
   let key: KeyObject;
@@ -252,12 +274,16 @@ export function checkCertificate(
   const organizationId = /(?:^|\n)(?:organizationIdentifier|2\.5\.4\.97)=([^\n]+)/.exec(
     cert.subject,
   )?.[1];
-  if (label === 'QWAC' && organizationId !== clientId) {
+  if (organizationId !== clientId) {
     throw new ConfigError(
-      `BFF_CLIENT_ID: ${clientId} does not match the QWAC organizationIdentifier ${organizationId ?? '(none)'}`,
+      `BFF_CLIENT_ID: ${clientId} does not match the ${label} organizationIdentifier ${organizationId ?? '(none)'}`,
     );
   }
-  return key;
+  return {
+    key,
+    notAfter: new Date(cert.validTo),
+    thumbprint: createHash('sha256').update(cert.raw).digest('base64url'),
+  };
 }
 
 /** Development only: a sealing key generated once into a git-ignored file, with a warning. */
@@ -293,9 +319,9 @@ export function loadConfig(
     cert: readPem('BFF_QWAC_CERT', settings.qwacCertFile, cwd),
     key: readPem('BFF_QWAC_KEY', settings.qwacKeyFile, cwd),
   };
-  checkCertificate('QWAC', qwac.cert, qwac.key, settings.clientId, now);
+  const checkedQwac = checkCertificate('QWAC', qwac.cert, qwac.key, settings.clientId, now);
   const qsealcCert = readPem('BFF_QSEALC_CERT', settings.qsealcCertFile, cwd);
-  const qsealcKey = checkCertificate(
+  const checkedQsealc = checkCertificate(
     'QSealC',
     qsealcCert,
     readPem('BFF_QSEALC_KEY', settings.qsealcKeyFile, cwd),
@@ -319,8 +345,13 @@ export function loadConfig(
     port: settings.port,
     clientId: settings.clientId,
     redirectUri: settings.redirectUri,
-    qwac,
-    qsealc: { cert: qsealcCert, privateKey: qsealcKey, url: settings.qsealcUrl },
+    qwac: { ...qwac, notAfter: checkedQwac.notAfter, thumbprint: checkedQwac.thumbprint },
+    qsealc: {
+      cert: qsealcCert,
+      privateKey: checkedQsealc.key,
+      url: settings.qsealcUrl,
+      notAfter: checkedQsealc.notAfter,
+    },
     allowedOrigins: settings.allowedOrigins,
     registryFile,
     sessionStore,
@@ -331,6 +362,7 @@ export function loadConfig(
     flowTtlSeconds: settings.flowTtlSeconds,
     flowsPerMinute: settings.flowsPerMinute,
     logLevel: settings.logLevel,
+    certificateWarningDays: settings.certificateWarningDays,
     ...(settings.widgetDir ? { widgetDir: path.resolve(cwd, settings.widgetDir) } : {}),
   };
 }

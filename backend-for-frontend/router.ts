@@ -114,6 +114,30 @@ function requireJsonBodies(): RequestHandler {
   };
 }
 
+/**
+ * Warns, once at start-up, of a QWAC or QSealC that expires within `certificateWarningDays`:
+ * renewing one takes days with a QTSP, and a lapsed QWAC ends every bank call at once.
+ */
+function warnOfExpiringCertificates(config: BffConfig, logger: Logger, now: number): void {
+  for (const [name, { notAfter }] of [
+    ['QWAC', config.qwac],
+    ['QSealC', config.qsealc],
+  ] as const) {
+    const daysLeft = Math.floor((notAfter.getTime() - now) / 86_400_000);
+    if (daysLeft <= config.certificateWarningDays) {
+      logger.warn(
+        {
+          code: 'certificate_expiring',
+          certificate: name,
+          notAfter: notAfter.toISOString(),
+          daysLeft,
+        },
+        `the ${name} expires in ${daysLeft} days: renew it`,
+      );
+    }
+  }
+}
+
 export function createBankConnectRouter(
   config: BffConfig,
   deps: BankConnectDeps = {},
@@ -174,6 +198,7 @@ export function createBankConnectRouter(
     }),
   );
   router.use(logRequests(logger));
+  warnOfExpiringCertificates(config, logger, now());
   const widget = deps.widget ?? readWidgetBuild(config.widgetDir);
   if (!widget) logger.warn('no widget build found: /bank-connect.js answers widget_unavailable');
   router.use(createMetaRouter(context));

@@ -447,11 +447,24 @@ export const healthSchema = named(
   'The process serves HTTP.',
 );
 
+const certificateStatusSchema = z.strictObject({
+  notAfter: ISO_DATE_TIME,
+  /** Whole days left; operators renew before it reaches 0 (BFF_CERT_WARNING_DAYS warns). */
+  daysLeft: z.int(),
+});
+
 export const readinessSchema = named(
-  z.strictObject({ status: z.literal('ready') }),
+  z.strictObject({
+    status: z.literal('ready'),
+    certificates: z.strictObject({
+      qwac: certificateStatusSchema,
+      qsealc: certificateStatusSchema,
+    }),
+  }),
   'Readiness',
-  'The session store answers.',
+  'The session store answers; and how long the eIDAS certificates have left.',
 );
+export type Readiness = z.infer<typeof readinessSchema>;
 
 const widgetFileSchema = z.strictObject({
   url: z.string(),

@@ -3,6 +3,7 @@
  * store), the OpenAPI description of the API, and the QSealC at the URL banks use as keyId.
  */
 import express, { type Router } from 'express';
+import type { Readiness } from '../contract/index.js';
 import { buildOpenApiDocument } from '../contract/openapi.js';
 import { API_VERSION, OPERATIONS } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
@@ -23,7 +24,19 @@ export function createMetaRouter(context: BffContext): Router {
       if (hasCode(error, 'session_store_unavailable')) throw error;
       throw new BffError('session_store_unavailable', undefined, { cause: error });
     }
-    res.set('Cache-Control', 'no-store').json({ status: 'ready' });
+    const now = context.now();
+    const describe = ({ notAfter }: { notAfter: Date }) => ({
+      notAfter: notAfter.toISOString(),
+      daysLeft: Math.floor((notAfter.getTime() - now) / 86_400_000),
+    });
+    const body: Readiness = {
+      status: 'ready',
+      certificates: {
+        qwac: describe(context.config.qwac),
+        qsealc: describe(context.config.qsealc),
+      },
+    };
+    res.set('Cache-Control', 'no-store').json(body);
   });
   serve(OPERATIONS.getOpenApi, (_input, _req, res) => {
     res

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, SETTINGS } from '../../backend-for-frontend/config.js';
 import { loadRegistry } from '../../backend-for-frontend/registry.js';
@@ -96,6 +97,28 @@ describe('BFF configuration and start-up checks', () => {
       BFF_QWAC_KEY: path.join(pki.dir, 'expired-qwac-key.pem'),
     });
     assert.match(message, /^BFF_QWAC_CERT: the QWAC expired on/);
+  });
+
+  it('refuses a QSealC of another organization, or expired', () => {
+    const rogue = refusal({
+      BFF_QSEALC_CERT: path.join(pki.dir, 'rogue-qsealc.pem'),
+      BFF_QSEALC_KEY: path.join(pki.dir, 'rogue-qsealc-key.pem'),
+    });
+    assert.match(rogue, /QSealC organizationIdentifier PSDFR-ACPR-99999/);
+    const expired = refusal({
+      BFF_QSEALC_CERT: path.join(pki.dir, 'expired-qsealc.pem'),
+      BFF_QSEALC_KEY: path.join(pki.dir, 'expired-qsealc-key.pem'),
+    });
+    assert.match(expired, /^BFF_QSEALC_CERT: the QSealC expired on/);
+  });
+
+  it('keeps when each certificate expires, and the QWAC thumbprint tokens are bound to', () => {
+    const config = loadConfig({ env, cwd: dir });
+    const qwac = new X509Certificate(readFileSync(path.join(pki.dir, 'tpp-qwac.pem')));
+    assert.equal(config.qwac.notAfter.getTime(), new Date(qwac.validTo).getTime());
+    assert.equal(config.qwac.thumbprint, createHash('sha256').update(qwac.raw).digest('base64url'));
+    assert.ok(config.qsealc.notAfter.getTime() > Date.now());
+    assert.equal(config.certificateWarningDays, 30);
   });
 
   it('refuses a QWAC whose key does not match it', () => {
