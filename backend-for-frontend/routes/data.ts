@@ -20,15 +20,14 @@ import { OPERATIONS } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
 import { BffError, hasCode, invalidRequest } from '../errors.js';
 import type { SessionRecord } from '../sessions/store.js';
+import { formatAmountForBank, parseStetAmount } from '../stet/amounts.js';
 import {
-  formatAmountForBank,
   normaliseAccounts,
   normaliseBalances,
   normaliseBeneficiaries,
   normaliseFundsConfirmation,
   normaliseIdentity,
   normaliseTransactions,
-  parseStetAmount,
 } from '../stet/normalise.js';
 import { psuIp } from './flows.js';
 import { createServe } from './operation.js';
