@@ -1,7 +1,8 @@
 /**
  * The bank registry: every ASPSP the BFF can connect to, with its endpoints, the CA to trust, and
  * the profile of quirks the STET client adapts to. Adding a STET bank is a registry entry, not
- * code. The sandbox banks' registry document is generated on the sandbox's side
+ * code. Only stet/bank-profile.ts reads a profile: a new quirk is a field of `bankProfileSchema`,
+ * its decision there, and a sandbox bank that has it. The sandbox banks' registry document is generated on the sandbox's side
  * (demo/sandbox/registry-document.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -34,11 +35,13 @@ export const bankProfileSchema = z
       .nullable(),
     /** RFC 9207: the bank sends `iss` in authorization responses. */
     issParameterSupported: z.boolean(),
+    /** Whether the bank requires `PSU-IP-Address` (BPCE: a call without it is a batch access). */
     psuIpAddress: z.enum(['required', 'batch-limited', 'optional']),
   })
   .strict();
 
-export type BankProfile = z.infer<typeof bankProfileSchema>;
+/** A bank's quirks as its registry entry states them; stet/bank-profile.ts alone reads them. */
+export type BankProfileSettings = z.infer<typeof bankProfileSchema>;
 
 const httpsUrl = z.url({ protocol: /^https$/ });
 const pageUrl = z.url({ protocol: /^https?$/ });

@@ -17,10 +17,9 @@ import type {
   TrustedBeneficiaryList,
 } from '../contract/index.js';
 import { OPERATIONS } from '../contract/operations.js';
-import type { BffContext } from '../context.js';
+import { findBank, type BffContext } from '../context.js';
 import { BffError, hasCode, invalidRequest } from '../errors.js';
 import type { SessionRecord } from '../sessions/store.js';
-import { formatAmountForBank, parseStetAmount } from '../stet/amounts.js';
 import {
   normaliseAccounts,
   normaliseBalances,
@@ -29,6 +28,7 @@ import {
   normaliseIdentity,
   normaliseTransactions,
 } from '../stet/normalise.js';
+import type { ResourceTarget } from '../stet/resource-client.js';
 import { psuIp } from './flows.js';
 import { createServe } from './operation.js';
 
@@ -64,8 +64,8 @@ export function createDataRouter(context: BffContext): Router {
   const serve = createServe(router, context);
   const { sessions, sealer } = context;
 
-  const get = (record: SessionRecord, req: Request, path: string) =>
-    sessions.callBank(record, { method: 'GET', path, ...psuIp(req) });
+  const get = (record: SessionRecord, req: Request, target: ResourceTarget) =>
+    sessions.callBank(record, { method: 'GET', ...target, ...psuIp(req) });
 
   // A cursor is bound to its session and to the list it pages (an account's transactions, or
   // the beneficiaries): one list's cursor on another's route is refused, not sent to the bank.
@@ -94,7 +94,7 @@ export function createDataRouter(context: BffContext): Router {
 
   serve(OPERATIONS.listAccounts, async ({ session }, req, res) => {
     const record = requireConsent(session, 'aisp');
-    const { body } = await get(record, req, '/accounts');
+    const { body } = await get(record, req, { path: '/accounts' });
     const result: AccountList = {
       accounts: body === undefined ? [] : normalise(record.aspsp, () => normaliseAccounts(body)),
     };
@@ -105,7 +105,7 @@ export function createDataRouter(context: BffContext): Router {
     const record = requireConsent(session, 'aisp');
     const path = `/accounts/${encodeURIComponent(params.accountId)}/balances`;
     const { body } = await withPageInput(record.aspsp, 'this accountId', () =>
-      get(record, req, path),
+      get(record, req, { path }),
     );
     const result: BalanceList = {
       balances: normalise(record.aspsp, () => normaliseBalances(body)),
@@ -115,8 +115,9 @@ export function createDataRouter(context: BffContext): Router {
 
   serve(OPERATIONS.listTransactions, async ({ session, params, query }, req, res) => {
     const record = requireConsent(session, 'aisp');
+    const bank = findBank(context, record.aspsp);
     const { accountId } = params;
-    let path: string;
+    let target: ResourceTarget;
     if (query.cursor !== undefined) {
       if (query.dateFrom !== undefined || query.dateTo !== undefined) {
         throw invalidRequest(
@@ -124,20 +125,22 @@ export function createDataRouter(context: BffContext): Router {
           'cursor',
         );
       }
-      path = openCursor(record, `transactions:${accountId}`, query.cursor);
+      target = { link: openCursor(record, `transactions:${accountId}`, query.cursor) };
     } else {
       const { dateFrom, dateTo } = query;
       if (dateFrom && dateTo && dateFrom >= dateTo)
         throw invalidRequest('dateFrom must be before dateTo', 'dateFrom');
       const search = new URLSearchParams();
       // STET 1.4.0.47: dateFrom is inclusive, dateTo exclusive, both date-times.
-      if (dateFrom) search.set('dateFrom', `${dateFrom}T00:00:00Z`);
-      if (dateTo) search.set('dateTo', `${dateTo}T00:00:00Z`);
+      if (dateFrom) search.set('dateFrom', bank.profile.writeDateParameter(dateFrom));
+      if (dateTo) search.set('dateTo', bank.profile.writeDateParameter(dateTo));
       const text = search.toString();
-      path = `/accounts/${encodeURIComponent(accountId)}/transactions${text ? `?${text}` : ''}`;
+      target = {
+        path: `/accounts/${encodeURIComponent(accountId)}/transactions${text ? `?${text}` : ''}`,
+      };
     }
     const { body } = await withPageInput(record.aspsp, 'this accountId or these dates', () =>
-      get(record, req, path),
+      get(record, req, target),
     );
     const page = normalise(record.aspsp, () => normaliseTransactions(body));
     const result: TransactionPage = {
@@ -149,17 +152,17 @@ export function createDataRouter(context: BffContext): Router {
 
   serve(OPERATIONS.getIdentity, async ({ session }, req, res) => {
     const record = requireConsent(session, 'aisp');
-    const { body } = await get(record, req, '/end-user-identity');
+    const { body } = await get(record, req, { path: '/end-user-identity' });
     const result: Identity = normalise(record.aspsp, () => normaliseIdentity(body));
     res.set('Cache-Control', 'no-store').json(result);
   });
 
   serve(OPERATIONS.listTrustedBeneficiaries, async ({ session, query }, req, res) => {
     const record = requireConsent(session, 'aisp');
-    const path = query.cursor
-      ? openCursor(record, 'beneficiaries', query.cursor)
-      : '/trusted-beneficiaries';
-    const { body } = await get(record, req, path);
+    const target = query.cursor
+      ? { link: openCursor(record, 'beneficiaries', query.cursor) }
+      : { path: '/trusted-beneficiaries' };
+    const { body } = await get(record, req, target);
     const page = normalise(record.aspsp, () => normaliseBeneficiaries(body));
     const result: TrustedBeneficiaryList = {
       beneficiaries: page.beneficiaries,
@@ -170,10 +173,9 @@ export function createDataRouter(context: BffContext): Router {
 
   serve(OPERATIONS.confirmFunds, async ({ session, body: input }, req, res) => {
     const record = requireConsent(session, 'cbpii');
-    const bank = context.banks.get(record.aspsp);
-    if (!bank) throw new BffError('unknown_aspsp', `aspsp ${record.aspsp} is not in the registry`);
+    const bank = findBank(context, record.aspsp);
     // STET funds confirmations name the account by IBAN; the page knows only our ids.
-    const { body: accountsBody } = await get(record, req, '/accounts');
+    const { body: accountsBody } = await get(record, req, { path: '/accounts' });
     const accounts =
       accountsBody === undefined
         ? []
@@ -183,10 +185,7 @@ export function createDataRouter(context: BffContext): Router {
       throw new BffError('not_found', 'no current account with this accountId in the consent');
     let instructed: string | number;
     try {
-      instructed = formatAmountForBank(
-        parseStetAmount(input.amount.amount),
-        bank.aspsp.profile.amountFormat,
-      );
+      instructed = bank.profile.writeAmount(input.amount.amount);
     } catch (error) {
       // A bank that wants a JSON number cannot carry 18 significant digits exactly.
       if (error instanceof RangeError)
