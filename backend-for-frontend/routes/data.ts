@@ -4,8 +4,9 @@
  * date filters), identity, trusted beneficiaries, and CBPII funds confirmations.
  *
  * The BFF forwards only these routes, with fixed bank paths (RFC 10017 §6.1.4: allowlist
- * proxied destinations); a pagination cursor is the bank's `next` link sealed to the session, so
- * the page can neither read it nor point it elsewhere.
+ * proxied destinations); a pagination cursor is sealed to the session and the list it pages, so
+ * the page can neither read it nor point it elsewhere: it holds the bank's `next` link and, for a
+ * range longer than the bank's date window, the windows still to ask for.
  */
 import express, { type Request, type Router } from 'express';
 import type {
@@ -28,6 +29,9 @@ import {
   normaliseIdentity,
   normaliseTransactions,
 } from '../stet/normalise.js';
+import type { BankClient } from '../stet/bank-client.js';
+import type { DateRange } from '../stet/date-windows.js';
+import { formatParisDate } from '../stet/paris-dates.js';
 import type { ResourceTarget } from '../stet/resource-client.js';
 import { psuIp } from './flows.js';
 import { createServe } from './operation.js';
@@ -57,6 +61,28 @@ async function withPageInput<T>(aspsp: string, what: string, call: () => Promise
     }
     throw error;
   }
+}
+
+/**
+ * Where a transactions list goes on: the bank's `next` link within the current date window, if
+ * any, and the windows still to ask for, newest first.
+ */
+interface TransactionsCursor {
+  next: string | undefined;
+  windows: DateRange[];
+}
+
+/** The sealed text of a transactions cursor: compact, since the page sends it back in a URL. */
+function writeTransactionsCursor(cursor: TransactionsCursor): string {
+  return JSON.stringify({
+    ...(cursor.next === undefined ? {} : { n: cursor.next }),
+    w: cursor.windows.map((window) => [window.dateFrom, window.dateTo]),
+  });
+}
+
+function readTransactionsCursor(text: string): TransactionsCursor {
+  const { n, w } = JSON.parse(text) as { n?: string; w: [string, string][] };
+  return { next: n, windows: w.map(([dateFrom, dateTo]) => ({ dateFrom, dateTo })) };
 }
 
 export function createDataRouter(context: BffContext): Router {
@@ -113,11 +139,26 @@ export function createDataRouter(context: BffContext): Router {
     res.set('Cache-Control', 'no-store').json(result);
   });
 
+  /** The bank path of an account's transactions, with the dates as this bank writes them. */
+  const transactionsPath = (bank: BankClient, accountId: string, dates: Partial<DateRange>) => {
+    const search = new URLSearchParams();
+    // STET 1.4.0.47: dateFrom is inclusive, dateTo exclusive, both date-times.
+    if (dates.dateFrom) search.set('dateFrom', bank.profile.writeDateParameter(dates.dateFrom));
+    if (dates.dateTo) search.set('dateTo', bank.profile.writeDateParameter(dates.dateTo));
+    const text = search.toString();
+    return `/accounts/${encodeURIComponent(accountId)}/transactions${text ? `?${text}` : ''}`;
+  };
+
+  // A range longer than the bank's date window is asked window by window, newest first; the
+  // cursor carries the bank's next link within the current window and the windows still to ask,
+  // so the page pages through one list whatever the bank's cap.
   serve(OPERATIONS.listTransactions, async ({ session, params, query }, req, res) => {
     const record = requireConsent(session, 'aisp');
     const bank = findBank(context, record.aspsp);
     const { accountId } = params;
+    const list = `transactions:${accountId}`;
     let target: ResourceTarget;
+    let windows: DateRange[];
     if (query.cursor !== undefined) {
       if (query.dateFrom !== undefined || query.dateTo !== undefined) {
         throw invalidRequest(
@@ -125,27 +166,39 @@ export function createDataRouter(context: BffContext): Router {
           'cursor',
         );
       }
-      target = { link: openCursor(record, `transactions:${accountId}`, query.cursor) };
+      const cursor = readTransactionsCursor(openCursor(record, list, query.cursor));
+      const [window, ...rest] = cursor.windows;
+      if (cursor.next !== undefined) {
+        target = { link: cursor.next };
+        windows = cursor.windows;
+      } else if (window) {
+        target = { path: transactionsPath(bank, accountId, window) };
+        windows = rest;
+      } else {
+        throw invalidRequest('cursor is not valid for this session', 'cursor');
+      }
     } else {
       const { dateFrom, dateTo } = query;
       if (dateFrom && dateTo && dateFrom >= dateTo)
         throw invalidRequest('dateFrom must be before dateTo', 'dateFrom');
-      const search = new URLSearchParams();
-      // STET 1.4.0.47: dateFrom is inclusive, dateTo exclusive, both date-times.
-      if (dateFrom) search.set('dateFrom', bank.profile.writeDateParameter(dateFrom));
-      if (dateTo) search.set('dateTo', bank.profile.writeDateParameter(dateTo));
-      const text = search.toString();
-      target = {
-        path: `/accounts/${encodeURIComponent(accountId)}/transactions${text ? `?${text}` : ''}`,
-      };
+      const planned = bank.profile.planDateWindows(
+        { dateFrom, dateTo },
+        formatParisDate(context.now()),
+      );
+      const [first, ...rest] = planned ?? [];
+      target = { path: transactionsPath(bank, accountId, first ?? { dateFrom, dateTo }) };
+      windows = rest;
     }
     const { body } = await withPageInput(record.aspsp, 'this accountId or these dates', () =>
       get(record, req, target),
     );
     const page = normalise(record.aspsp, () => normaliseTransactions(body));
+    const more = page.nextHref !== undefined || windows.length > 0;
     const result: TransactionPage = {
       transactions: page.transactions,
-      nextCursor: sealCursor(record, `transactions:${accountId}`, page.nextHref),
+      nextCursor: more
+        ? sealCursor(record, list, writeTransactionsCursor({ next: page.nextHref, windows }))
+        : null,
     };
     res.set('Cache-Control', 'no-store').json(result);
   });

@@ -157,3 +157,12 @@ export function parseStetDateTime(value: unknown): string | undefined {
   instant = wall - readParisOffset(instant);
   return new Date(instant).toISOString();
 }
+
+/**
+ * The calendar date in Paris of an instant, `YYYY-MM-DD`: the banks' "today", which is not UTC's
+ * between 22:00 or 23:00 UTC and midnight.
+ */
+export function formatParisDate(millis: number): string {
+  const paris = readParisFields(millis);
+  return formatDate(paris.year, paris.month, paris.day);
+}
