@@ -81,6 +81,8 @@ function writeTransactionsCursor(cursor: TransactionsCursor): string {
 }
 
 function readTransactionsCursor(text: string): TransactionsCursor {
+  // A cursor sealed before date windows existed is the bank's bare next link: still authentic.
+  if (!text.startsWith('{')) return { next: text, windows: [] };
   const { n, w } = JSON.parse(text) as { n?: string; w: [string, string][] };
   return { next: n, windows: w.map(([dateFrom, dateTo]) => ({ dateFrom, dateTo })) };
 }

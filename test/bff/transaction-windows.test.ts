@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TransactionPage } from '../../backend-for-frontend/contract/index.js';
+import { hashSecret } from '../../backend-for-frontend/sessions/handles.js';
 import { addDays } from '../../backend-for-frontend/stet/date-windows.js';
 import { formatParisDate } from '../../backend-for-frontend/stet/paris-dates.js';
 import { buildRegistryFromSandbox } from '../../demo/sandbox/registry-document.js';
@@ -141,6 +142,30 @@ describe('transactions over more than a bank’s date window', () => {
     assert.deepEqual(listing.ids, want);
     // Four windows (30, 30, 30, 5 days), some of them more than one page of 20.
     assert.ok(listing.pages > 4, `${listing.pages} pages`);
+  });
+
+  it('still follows a cursor sealed before windows existed: the bank’s bare next link', async () => {
+    const accountId = accounts.get('mistral') ?? '';
+    const handle = handles.get('mistral') ?? '';
+    const route = `/v1/accounts/${encodeURIComponent(accountId)}/transactions`;
+    const first = (await (await windowed.call('GET', route, { handle })).json()) as TransactionPage;
+    assert.ok(first.nextCursor);
+    const { sealer } = windowed.app.bankConnect.context;
+    const bound = `cursor:${hashSecret(handle)}:transactions:${accountId}`;
+    const { n: next } = JSON.parse(sealer.open(first.nextCursor, bound)) as { n: string };
+    const legacy = sealer.seal(next, bound);
+    const pages = await Promise.all(
+      [first.nextCursor, legacy].map(async (cursor) => {
+        const response = await windowed.call(
+          'GET',
+          `${route}?cursor=${encodeURIComponent(cursor)}`,
+          { handle },
+        );
+        assert.equal(response.status, 200);
+        return ((await response.json()) as TransactionPage).transactions.map(({ id }) => id);
+      }),
+    );
+    assert.deepEqual(pages[1], pages[0]);
   });
 
   it('binds a window cursor to its session and list like any cursor', async () => {
