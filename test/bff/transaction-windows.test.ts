@@ -15,12 +15,7 @@ import { formatParisDate } from '../../backend-for-frontend/stet/paris-dates.js'
 import { buildRegistryFromSandbox } from '../../demo/sandbox/registry-document.js';
 import { readError, startTestBff, type TestBff } from '../support/bff.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-
-interface Listing {
-  ids: string[];
-  pages: number;
-  cursors: string[];
-}
+import { expectTransactions, listTransactions } from '../support/transactions.js';
 
 describe('transactions over more than a bank’s date window', () => {
   let sandbox: TestSandbox;
@@ -65,35 +60,10 @@ describe('transactions over more than a bank’s date window', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** What the sandbox holds for the account, newest first, booked in [dateFrom, dateTo). */
-  const expected = (bank: string, accountId: string, dateFrom: string, dateTo: string) => {
-    const user = sandbox.context.banks.get(bank)?.findUser('marie.dupont');
-    const account = user?.accounts.find((candidate) => candidate.resourceId === accountId);
-    assert.ok(account, `${bank} has account ${accountId}`);
-    return account.transactions
-      .filter(
-        (transaction) => transaction.bookingDate >= dateFrom && transaction.bookingDate < dateTo,
-      )
-      .map((transaction) => transaction.resourceId);
-  };
-
-  /** Follows `nextCursor` from the first page to the end. */
-  const list = async (via: TestBff, name: string, query: string): Promise<Listing> => {
-    const route = `/v1/accounts/${encodeURIComponent(accounts.get(name) ?? '')}/transactions`;
-    const listing: Listing = { ids: [], pages: 0, cursors: [] };
-    let next = `${route}?${query}`;
-    for (;;) {
-      const response = await via.call('GET', next, { handle: handles.get(name) ?? '' });
-      assert.equal(response.status, 200, `${next}: ${response.status}`);
-      const page = (await response.json()) as TransactionPage;
-      listing.ids.push(...page.transactions.map((transaction) => transaction.id));
-      listing.pages += 1;
-      if (!page.nextCursor) return listing;
-      listing.cursors.push(page.nextCursor);
-      assert.ok(listing.pages < 100, 'paging ends');
-      next = `${route}?cursor=${encodeURIComponent(page.nextCursor)}`;
-    }
-  };
+  const list = (via: TestBff, name: string, query: string) =>
+    listTransactions(via, handles.get(name) ?? '', accounts.get(name) ?? '', query);
+  const expected = (bank: string, accountId: string, dateFrom: string, dateTo: string) =>
+    expectTransactions(sandbox, bank, accountId, dateFrom, dateTo);
 
   const bankCalls = async (bank: string) =>
     (await (await sandbox.admin('GET', `/banks/${bank}/calls`)).json()) as Record<string, number>;
