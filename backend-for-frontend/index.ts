@@ -19,7 +19,9 @@ export {
   loadRegistry,
   parseRegistry,
   type Aspsp,
-  type BankProfile,
+  // The published name of a registry entry's profile; inside the BFF, BankProfile is the class
+  // of stet/bank-profile.ts that reads it.
+  type BankProfileSettings as BankProfile,
   type Registry,
 } from './registry.js';
 export {

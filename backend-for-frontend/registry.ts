@@ -1,7 +1,9 @@
 /**
  * The bank registry: every ASPSP the BFF can connect to, with its endpoints, the CA to trust, and
  * the profile of quirks the STET client adapts to. Adding a STET bank is a registry entry, not
- * code. The sandbox banks' registry is generated from their `GET /banks`.
+ * code. Only stet/bank-profile.ts reads a profile: a new quirk is a field of `bankProfileSchema`,
+ * its decision there, and a sandbox bank that has it. The sandbox banks' registry document is generated on the sandbox's side
+ * (demo/sandbox/registry-document.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,11 +35,13 @@ export const bankProfileSchema = z
       .nullable(),
     /** RFC 9207: the bank sends `iss` in authorization responses. */
     issParameterSupported: z.boolean(),
+    /** Whether the bank requires `PSU-IP-Address` (BPCE: a call without it is a batch access). */
     psuIpAddress: z.enum(['required', 'batch-limited', 'optional']),
   })
   .strict();
 
-export type BankProfile = z.infer<typeof bankProfileSchema>;
+/** A bank's quirks as its registry entry states them; stet/bank-profile.ts alone reads them. */
+export type BankProfileSettings = z.infer<typeof bankProfileSchema>;
 
 const httpsUrl = z.url({ protocol: /^https$/ });
 const pageUrl = z.url({ protocol: /^https?$/ });
@@ -111,64 +115,4 @@ export function loadRegistry(file: string): Registry {
     }
     throw new Error(`bank registry ${file}: ${(error as Error).message}`, { cause: error });
   }
-}
-
-/** A bank as the sandbox's `GET /banks` describes it. */
-interface SandboxBank {
-  id: string;
-  name: string;
-  bic: string;
-  country: string;
-  logo: string;
-  colours?: { primary?: string };
-  issuer: string;
-  authorizationEndpoint: string;
-  tokenEndpoint: string;
-  revocationEndpoint?: string;
-  apiBaseUrl: string;
-  scopes: string[];
-  profile: {
-    stetVersion: string;
-    accessTokenLifetimeSeconds: number;
-    signature: BankProfile['signature'];
-    maxDateWindowDays: number | null;
-    refreshToken: BankProfile['refreshToken'];
-    issInAuthorizationResponse: boolean;
-    psuIpAddress: BankProfile['psuIpAddress'];
-  };
-}
-
-/** Builds a registry document from the sandbox's `GET /banks`, trusting `caFile` for all. */
-export function buildRegistryFromSandbox(
-  directory: { banks: SandboxBank[] },
-  caFile: string,
-): { aspsps: z.input<typeof aspspSchema>[] } {
-  return {
-    aspsps: directory.banks.map((bank) => ({
-      id: bank.id,
-      name: bank.name,
-      bic: bank.bic,
-      country: bank.country,
-      logoUrl: bank.logo,
-      ...(bank.colours?.primary ? { colour: bank.colours.primary } : {}),
-      issuer: bank.issuer,
-      authorizationEndpoint: bank.authorizationEndpoint,
-      tokenEndpoint: bank.tokenEndpoint,
-      ...(bank.revocationEndpoint ? { revocationEndpoint: bank.revocationEndpoint } : {}),
-      apiBaseUrl: bank.apiBaseUrl,
-      caFile,
-      scopes: bank.scopes as z.infer<typeof scopeSchema>[],
-      consentDays:
-        bank.profile.refreshToken?.lifetimeDays ??
-        Math.round(bank.profile.accessTokenLifetimeSeconds / 86_400),
-      profile: {
-        signature: bank.profile.signature,
-        amountFormat: bank.profile.stetVersion.startsWith('1.4.0') ? 'string' : 'number',
-        maxDateWindowDays: bank.profile.maxDateWindowDays,
-        refreshToken: bank.profile.refreshToken,
-        issParameterSupported: bank.profile.issInAuthorizationResponse,
-        psuIpAddress: bank.profile.psuIpAddress,
-      },
-    })),
-  };
 }

@@ -162,7 +162,7 @@ export class FlowService {
         scopes: request.scopes,
       }),
       issuer: bank.aspsp.issuer,
-      issParameterSupported: bank.aspsp.profile.issParameterSupported,
+      issParameterSupported: bank.profile.issParameterSupported,
       expiresAt: new Date(flow.expiresAt).toISOString(),
     };
   }

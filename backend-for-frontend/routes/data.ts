@@ -4,8 +4,9 @@
  * date filters), identity, trusted beneficiaries, and CBPII funds confirmations.
  *
  * The BFF forwards only these routes, with fixed bank paths (RFC 10017 §6.1.4: allowlist
- * proxied destinations); a pagination cursor is the bank's `next` link sealed to the session, so
- * the page can neither read it nor point it elsewhere.
+ * proxied destinations); a pagination cursor is sealed to the session and the list it pages, so
+ * the page can neither read it nor point it elsewhere: it holds the bank's `next` link and, for a
+ * range longer than the bank's date window, the windows still to ask for.
  */
 import express, { type Request, type Router } from 'express';
 import type {
@@ -17,19 +18,21 @@ import type {
   TrustedBeneficiaryList,
 } from '../contract/index.js';
 import { OPERATIONS } from '../contract/operations.js';
-import type { BffContext } from '../context.js';
+import { findBank, type BffContext } from '../context.js';
 import { BffError, hasCode, invalidRequest } from '../errors.js';
 import type { SessionRecord } from '../sessions/store.js';
 import {
-  formatAmountForBank,
   normaliseAccounts,
   normaliseBalances,
   normaliseBeneficiaries,
   normaliseFundsConfirmation,
   normaliseIdentity,
   normaliseTransactions,
-  parseStetAmount,
 } from '../stet/normalise.js';
+import type { BankClient } from '../stet/bank-client.js';
+import type { DateRange } from '../stet/date-windows.js';
+import { formatParisDate } from '../stet/paris-dates.js';
+import type { ResourceTarget } from '../stet/resource-client.js';
 import { psuIp } from './flows.js';
 import { createServe } from './operation.js';
 
@@ -60,13 +63,37 @@ async function withPageInput<T>(aspsp: string, what: string, call: () => Promise
   }
 }
 
+/**
+ * Where a transactions list goes on: the bank's `next` link within the current date window, if
+ * any, and the windows still to ask for, newest first.
+ */
+interface TransactionsCursor {
+  next: string | undefined;
+  windows: DateRange[];
+}
+
+/** The sealed text of a transactions cursor: compact, since the page sends it back in a URL. */
+function writeTransactionsCursor(cursor: TransactionsCursor): string {
+  return JSON.stringify({
+    ...(cursor.next === undefined ? {} : { n: cursor.next }),
+    w: cursor.windows.map((window) => [window.dateFrom, window.dateTo]),
+  });
+}
+
+function readTransactionsCursor(text: string): TransactionsCursor {
+  // A cursor sealed before date windows existed is the bank's bare next link: still authentic.
+  if (!text.startsWith('{')) return { next: text, windows: [] };
+  const { n, w } = JSON.parse(text) as { n?: string; w: [string, string][] };
+  return { next: n, windows: w.map(([dateFrom, dateTo]) => ({ dateFrom, dateTo })) };
+}
+
 export function createDataRouter(context: BffContext): Router {
   const router = express.Router();
   const serve = createServe(router, context);
   const { sessions, sealer } = context;
 
-  const get = (record: SessionRecord, req: Request, path: string) =>
-    sessions.callBank(record, { method: 'GET', path, ...psuIp(req) });
+  const get = (record: SessionRecord, req: Request, target: ResourceTarget) =>
+    sessions.callBank(record, { method: 'GET', ...target, ...psuIp(req) });
 
   // A cursor is bound to its session and to the list it pages (an account's transactions, or
   // the beneficiaries): one list's cursor on another's route is refused, not sent to the bank.
@@ -95,7 +122,7 @@ export function createDataRouter(context: BffContext): Router {
 
   serve(OPERATIONS.listAccounts, async ({ session }, req, res) => {
     const record = requireConsent(session, 'aisp');
-    const { body } = await get(record, req, '/accounts');
+    const { body } = await get(record, req, { path: '/accounts' });
     const result: AccountList = {
       accounts: body === undefined ? [] : normalise(record.aspsp, () => normaliseAccounts(body)),
     };
@@ -106,7 +133,7 @@ export function createDataRouter(context: BffContext): Router {
     const record = requireConsent(session, 'aisp');
     const path = `/accounts/${encodeURIComponent(params.accountId)}/balances`;
     const { body } = await withPageInput(record.aspsp, 'this accountId', () =>
-      get(record, req, path),
+      get(record, req, { path }),
     );
     const result: BalanceList = {
       balances: normalise(record.aspsp, () => normaliseBalances(body)),
@@ -114,10 +141,26 @@ export function createDataRouter(context: BffContext): Router {
     res.set('Cache-Control', 'no-store').json(result);
   });
 
+  /** The bank path of an account's transactions, with the dates as this bank writes them. */
+  const transactionsPath = (bank: BankClient, accountId: string, dates: Partial<DateRange>) => {
+    const search = new URLSearchParams();
+    // STET 1.4.0.47: dateFrom is inclusive, dateTo exclusive, both date-times.
+    if (dates.dateFrom) search.set('dateFrom', bank.profile.writeDateParameter(dates.dateFrom));
+    if (dates.dateTo) search.set('dateTo', bank.profile.writeDateParameter(dates.dateTo));
+    const text = search.toString();
+    return `/accounts/${encodeURIComponent(accountId)}/transactions${text ? `?${text}` : ''}`;
+  };
+
+  // A range longer than the bank's date window is asked window by window, newest first; the
+  // cursor carries the bank's next link within the current window and the windows still to ask,
+  // so the page pages through one list whatever the bank's cap.
   serve(OPERATIONS.listTransactions, async ({ session, params, query }, req, res) => {
     const record = requireConsent(session, 'aisp');
+    const bank = findBank(context, record.aspsp);
     const { accountId } = params;
-    let path: string;
+    const list = `transactions:${accountId}`;
+    let target: ResourceTarget;
+    let windows: DateRange[];
     if (query.cursor !== undefined) {
       if (query.dateFrom !== undefined || query.dateTo !== undefined) {
         throw invalidRequest(
@@ -125,42 +168,56 @@ export function createDataRouter(context: BffContext): Router {
           'cursor',
         );
       }
-      path = openCursor(record, `transactions:${accountId}`, query.cursor);
+      const cursor = readTransactionsCursor(openCursor(record, list, query.cursor));
+      const [window, ...rest] = cursor.windows;
+      if (cursor.next !== undefined) {
+        target = { link: cursor.next };
+        windows = cursor.windows;
+      } else if (window) {
+        target = { path: transactionsPath(bank, accountId, window) };
+        windows = rest;
+      } else {
+        throw invalidRequest('cursor is not valid for this session', 'cursor');
+      }
     } else {
       const { dateFrom, dateTo } = query;
       if (dateFrom && dateTo && dateFrom >= dateTo)
         throw invalidRequest('dateFrom must be before dateTo', 'dateFrom');
-      const search = new URLSearchParams();
-      // STET 1.4.0.47: dateFrom is inclusive, dateTo exclusive, both date-times.
-      if (dateFrom) search.set('dateFrom', `${dateFrom}T00:00:00Z`);
-      if (dateTo) search.set('dateTo', `${dateTo}T00:00:00Z`);
-      const text = search.toString();
-      path = `/accounts/${encodeURIComponent(accountId)}/transactions${text ? `?${text}` : ''}`;
+      const planned = bank.profile.planDateWindows(
+        { dateFrom, dateTo },
+        formatParisDate(context.now()),
+      );
+      const [first, ...rest] = planned ?? [];
+      target = { path: transactionsPath(bank, accountId, first ?? { dateFrom, dateTo }) };
+      windows = rest;
     }
     const { body } = await withPageInput(record.aspsp, 'this accountId or these dates', () =>
-      get(record, req, path),
+      get(record, req, target),
     );
     const page = normalise(record.aspsp, () => normaliseTransactions(body));
+    const more = page.nextHref !== undefined || windows.length > 0;
     const result: TransactionPage = {
       transactions: page.transactions,
-      nextCursor: sealCursor(record, `transactions:${accountId}`, page.nextHref),
+      nextCursor: more
+        ? sealCursor(record, list, writeTransactionsCursor({ next: page.nextHref, windows }))
+        : null,
     };
     res.set('Cache-Control', 'no-store').json(result);
   });
 
   serve(OPERATIONS.getIdentity, async ({ session }, req, res) => {
     const record = requireConsent(session, 'aisp');
-    const { body } = await get(record, req, '/end-user-identity');
+    const { body } = await get(record, req, { path: '/end-user-identity' });
     const result: Identity = normalise(record.aspsp, () => normaliseIdentity(body));
     res.set('Cache-Control', 'no-store').json(result);
   });
 
   serve(OPERATIONS.listTrustedBeneficiaries, async ({ session, query }, req, res) => {
     const record = requireConsent(session, 'aisp');
-    const path = query.cursor
-      ? openCursor(record, 'beneficiaries', query.cursor)
-      : '/trusted-beneficiaries';
-    const { body } = await get(record, req, path);
+    const target = query.cursor
+      ? { link: openCursor(record, 'beneficiaries', query.cursor) }
+      : { path: '/trusted-beneficiaries' };
+    const { body } = await get(record, req, target);
     const page = normalise(record.aspsp, () => normaliseBeneficiaries(body));
     const result: TrustedBeneficiaryList = {
       beneficiaries: page.beneficiaries,
@@ -171,10 +228,9 @@ export function createDataRouter(context: BffContext): Router {
 
   serve(OPERATIONS.confirmFunds, async ({ session, body: input }, req, res) => {
     const record = requireConsent(session, 'cbpii');
-    const bank = context.banks.get(record.aspsp);
-    if (!bank) throw new BffError('unknown_aspsp', `aspsp ${record.aspsp} is not in the registry`);
+    const bank = findBank(context, record.aspsp);
     // STET funds confirmations name the account by IBAN; the page knows only our ids.
-    const { body: accountsBody } = await get(record, req, '/accounts');
+    const { body: accountsBody } = await get(record, req, { path: '/accounts' });
     const accounts =
       accountsBody === undefined
         ? []
@@ -184,10 +240,7 @@ export function createDataRouter(context: BffContext): Router {
       throw new BffError('not_found', 'no current account with this accountId in the consent');
     let instructed: string | number;
     try {
-      instructed = formatAmountForBank(
-        parseStetAmount(input.amount.amount),
-        bank.aspsp.profile.amountFormat,
-      );
+      instructed = bank.profile.writeAmount(input.amount.amount);
     } catch (error) {
       // A bank that wants a JSON number cannot carry 18 significant digits exactly.
       if (error instanceof RangeError)

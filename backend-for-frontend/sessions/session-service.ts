@@ -16,7 +16,9 @@
 import type { Logger } from 'pino';
 import type { BankScope, SessionInfo } from '../contract/index.js';
 import { BffError, hasCode } from '../errors.js';
-import type { BankClient, BankResponse, ResourceRequest, TokenSet } from '../stet/bank-client.js';
+import type { BankClient } from '../stet/bank-client.js';
+import type { BankRequest, BankResponse } from '../stet/resource-client.js';
+import type { TokenSet } from '../stet/token-client.js';
 import { createHandle, hashSecret } from './handles.js';
 import { InProcessRefreshLock, type RefreshLock } from './refresh-lock.js';
 import type { TokenSealer } from './sealing.js';
@@ -24,8 +26,6 @@ import type { SessionRecord, SessionStore } from './store.js';
 
 /** Refresh a little before the bank's expiry, so a token never expires in flight. */
 const EXPIRY_MARGIN_MS = 30_000;
-/** When a bank does not say how long its access token lives. */
-const DEFAULT_ACCESS_LIFETIME_S = 3_600;
 const UPDATE_ATTEMPTS = 5;
 
 interface BankTokens {
@@ -69,14 +69,9 @@ export class SessionService {
     return JSON.parse(this.#sealer.open(record.tokens, record.id)) as BankTokens;
   }
 
-  /** What a token response means for the session's expiry dates. */
+  /** What a token response means for the session's expiry dates, at this bank. */
   #lifetimes(aspsp: string, tokens: TokenSet, now: number) {
-    const profile = this.#bank(aspsp).aspsp.profile;
-    const accessExpiresAt = now + (tokens.expiresIn ?? DEFAULT_ACCESS_LIFETIME_S) * 1000;
-    const consentExpiresAt = profile.refreshToken
-      ? now + profile.refreshToken.lifetimeDays * 86_400_000
-      : accessExpiresAt;
-    return { accessExpiresAt, consentExpiresAt };
+    return this.#bank(aspsp).profile.readTokenLifetimes(tokens.expiresIn, now);
   }
 
   /** Stores a new session for freshly exchanged tokens and returns its handle. */
@@ -161,10 +156,7 @@ export class SessionService {
    * Calls the bank with the session's access token: refreshes first when it is about to expire,
    * and on a 401 refreshes once and replays once.
    */
-  async callBank(
-    record: SessionRecord,
-    request: Omit<ResourceRequest, 'accessToken'>,
-  ): Promise<BankResponse> {
+  async callBank(record: SessionRecord, request: BankRequest): Promise<BankResponse> {
     const bank = this.#bank(record.aspsp);
     this.#assertUsable(record);
     let tokens = this.#open(record);
@@ -254,16 +246,16 @@ export class SessionService {
       if (hasCode(error, 'reauth_required')) await this.#markReauth(id);
       throw error;
     }
+    const profile = this.#bank(record.aspsp).profile;
+    const refreshToken = profile.chooseRefreshToken(current.refreshToken, fresh.refreshToken);
     const next: BankTokens = {
       accessToken: fresh.accessToken,
-      ...((fresh.refreshToken ?? current.refreshToken)
-        ? { refreshToken: fresh.refreshToken ?? current.refreshToken }
-        : {}),
+      ...(refreshToken ? { refreshToken } : {}),
     };
     const now = this.#now();
     await this.#update(id, (latest) => ({
       tokens: this.#sealer.seal(JSON.stringify(next), latest.id),
-      accessExpiresAt: now + (fresh.expiresIn ?? DEFAULT_ACCESS_LIFETIME_S) * 1000,
+      accessExpiresAt: profile.readAccessExpiry(fresh.expiresIn, now),
       ...(fresh.scopes ? { scopes: fresh.scopes } : {}),
     }));
     this.#logger.info(

@@ -8,7 +8,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildRegistryFromSandbox } from '../../backend-for-frontend/registry.js';
+import { buildRegistryFromSandbox } from './registry-document.js';
 
 /** Fetches the sandbox directory and writes a registry file; returns how many banks it holds. */
 export async function writeSandboxRegistry(

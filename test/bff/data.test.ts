@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type {
   AccountList,
+  ApiError,
   BalanceList,
   FundsConfirmation,
   Identity,
   TransactionPage,
 } from '../../backend-for-frontend/contract/index.js';
-import { readError, startTestBff, type TestBff } from '../support/bff.js';
+import { PARTNER_ORIGIN, readError, startTestBff, type TestBff } from '../support/bff.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 
 describe('BFF data endpoints', () => {
@@ -115,6 +117,43 @@ describe('BFF data endpoints', () => {
       handle: handles.get('azur') ?? '',
     });
     assert.equal((await readError(badDate)).error, 'invalid_request');
+  });
+
+  it('refuses an account id of .., which would name another resource of the bank', async () => {
+    await sandbox.admin('DELETE', '/banks/azur/calls');
+    // fetch would resolve the dot segment away: send the path as an attacker's client would.
+    const { status, body } = await new Promise<{ status: number; body: string }>(
+      (resolve, reject) => {
+        const { hostname, port } = new URL(bff.url);
+        const request = httpRequest(
+          {
+            hostname,
+            port,
+            path: '/v1/accounts/%2E%2E/balances',
+            headers: {
+              Origin: PARTNER_ORIGIN,
+              'X-Bank-Connect': '1',
+              Authorization: `Bearer ${handles.get('azur') ?? ''}`,
+            },
+          },
+          (response) => {
+            let text = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (text += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      },
+    );
+    assert.equal(status, 400);
+    assert.equal((JSON.parse(body) as ApiError).error, 'invalid_request');
+    const calls = (await (await sandbox.admin('GET', '/banks/azur/calls')).json()) as Record<
+      string,
+      number
+    >;
+    assert.deepEqual(calls, {}, 'nothing reached the bank');
   });
 
   it('serves the identity and trusted beneficiaries', async () => {

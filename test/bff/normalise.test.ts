@@ -2,15 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BffError } from '../../backend-for-frontend/errors.js';
 import {
-  formatAmountForBank,
   normaliseAccounts,
   normaliseBalances,
   normaliseBeneficiaries,
   normaliseFundsConfirmation,
   normaliseIdentity,
   normaliseTransactions,
-  parseStetAmount,
-  parseStetDate,
 } from '../../backend-for-frontend/stet/normalise.js';
 import { SANDBOX_BANKS } from '../../demo/sandbox/banks.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -51,135 +48,6 @@ function normaliseOne(fields: Json = {}) {
   assert.ok(only);
   return only;
 }
-
-describe('parseStetAmount', () => {
-  it('pads numbers and strings to two decimals', () => {
-    assert.equal(parseStetAmount(12.3), '12.30');
-    assert.equal(parseStetAmount('3.99'), '3.99');
-    assert.equal(parseStetAmount('12'), '12.00');
-    assert.equal(parseStetAmount(12), '12.00');
-    assert.equal(parseStetAmount('5.'), '5.00');
-    assert.equal(parseStetAmount('.5'), '0.50');
-  });
-
-  it('strips leading zeros, a leading plus and surrounding spaces', () => {
-    assert.equal(parseStetAmount('-0012.5'), '-12.50');
-    assert.equal(parseStetAmount('+7.1'), '7.10');
-    assert.equal(parseStetAmount(' 42.00 '), '42.00');
-    assert.equal(parseStetAmount('000'), '0.00');
-  });
-
-  it('keeps significant decimals beyond two and drops trailing zeros beyond two', () => {
-    assert.equal(parseStetAmount('12.345'), '12.345');
-    assert.equal(parseStetAmount(12.345), '12.345');
-    assert.equal(parseStetAmount('1.10000'), '1.10');
-    assert.equal(parseStetAmount('1.12300'), '1.123');
-    assert.equal(parseStetAmount('1.00000'), '1.00');
-  });
-
-  it('never answers a negative zero', () => {
-    assert.equal(parseStetAmount(-0), '0.00');
-    assert.equal(parseStetAmount('-0'), '0.00');
-    assert.equal(parseStetAmount('-0.000'), '0.00');
-    assert.equal(parseStetAmount('-0.001'), '-0.001');
-  });
-
-  it('reads large amounts from their text, without float rounding', () => {
-    assert.equal(parseStetAmount('9999999999999.99'), '9999999999999.99');
-    assert.equal(parseStetAmount(1234567.89), '1234567.89');
-    assert.equal(parseStetAmount('0.10'), '0.10');
-  });
-
-  it('rejects exponents, NaN, infinities, commas, text and non-scalars', () => {
-    for (const value of [1e21, 1e-7, '1e3', NaN, Infinity, -Infinity, 'abc', '1,50', '12.3.4']) {
-      assert.throws(() => parseStetAmount(value), RangeError, String(value));
-    }
-    for (const value of ['', ' ', '-', '.', '+', null, undefined, true, {}, ['1']]) {
-      assert.throws(() => parseStetAmount(value), RangeError, JSON.stringify(value));
-    }
-  });
-
-  it('rejects more than 15 integer digits, which no account holds', () => {
-    assert.equal(parseStetAmount('123456789012345'), '123456789012345.00');
-    assert.throws(() => parseStetAmount('1234567890123456'), RangeError);
-  });
-});
-
-describe('formatAmountForBank', () => {
-  it('writes a string for 1.4.0.47 banks and a number for 1.4.2+ banks', () => {
-    assert.equal(formatAmountForBank('12.50', 'string'), '12.50');
-    assert.equal(formatAmountForBank('12.50', 'number'), 12.5);
-    assert.equal(formatAmountForBank('-0012.5', 'string'), '-12.50');
-    assert.equal(formatAmountForBank('0.1', 'number'), 0.1);
-  });
-
-  it('round-trips through parseStetAmount', () => {
-    for (const amount of ['0.00', '1.05', '-3.99', '123.456', '9999999999999.99']) {
-      assert.equal(parseStetAmount(formatAmountForBank(amount, 'number')), amount);
-      assert.equal(parseStetAmount(formatAmountForBank(amount, 'string')), amount);
-    }
-  });
-
-  it('refuses amounts outside the STET pattern or not a decimal', () => {
-    assert.throws(() => formatAmountForBank('12345678901234.00', 'string'), RangeError);
-    assert.throws(() => formatAmountForBank('1.123456', 'number'), RangeError);
-    assert.throws(() => formatAmountForBank('twelve', 'number'), RangeError);
-  });
-});
-
-describe('parseStetDate', () => {
-  it('keeps a plain date and refuses an impossible one', () => {
-    assert.equal(parseStetDate('2026-11-20'), '2026-11-20');
-    assert.equal(parseStetDate('2024-02-29'), '2024-02-29');
-    assert.equal(parseStetDate('2026-02-29'), undefined);
-    assert.equal(parseStetDate('2026-13-01'), undefined);
-  });
-
-  it('reads RFC 3339 date-times as their Paris calendar date', () => {
-    assert.equal(parseStetDate('2026-11-20T00:00:00+01:00'), '2026-11-20');
-    assert.equal(parseStetDate('2026-03-29T23:30:00Z'), '2026-03-30');
-    assert.equal(parseStetDate('2026-01-14T22:59:59Z'), '2026-01-14');
-    assert.equal(parseStetDate('2026-01-14T23:00:00Z'), '2026-01-15');
-    assert.equal(parseStetDate('2026-12-31T23:30:00.250Z'), '2027-01-01');
-    assert.equal(parseStetDate('2026-06-10T08:00:00-05:00'), '2026-06-10');
-    assert.equal(parseStetDate('2026-06-10T20:00:00-05:00'), '2026-06-11');
-  });
-
-  it('reads BPCE offsets without a colon', () => {
-    assert.equal(parseStetDate('2022-08-25T00:00:00+0200'), '2022-08-25');
-    assert.equal(parseStetDate('2022-08-24T23:00:00+0000'), '2022-08-25');
-  });
-
-  it('follows the Paris summer-time changes', () => {
-    // Before 01:00 UTC on 29 March 2026 Paris is at +01:00, after it at +02:00.
-    assert.equal(parseStetDate('2026-03-28T22:59:00Z'), '2026-03-28');
-    assert.equal(parseStetDate('2026-03-28T23:00:00Z'), '2026-03-29');
-    assert.equal(parseStetDate('2026-07-14T21:59:00Z'), '2026-07-14');
-    assert.equal(parseStetDate('2026-07-14T22:00:00Z'), '2026-07-15');
-    // On 25 October 2026 Paris goes back to +01:00 at 01:00 UTC.
-    assert.equal(parseStetDate('2026-10-24T22:00:00Z'), '2026-10-25');
-    assert.equal(parseStetDate('2026-10-25T22:59:00Z'), '2026-10-25');
-    assert.equal(parseStetDate('2026-10-25T23:00:00Z'), '2026-10-26');
-  });
-
-  it('takes a date-time without an offset as Paris wall-clock time', () => {
-    assert.equal(parseStetDate('2026-03-29T23:30:00'), '2026-03-29');
-    assert.equal(parseStetDate('2026-03-29 08:15'), '2026-03-29');
-  });
-
-  it('returns undefined for garbage', () => {
-    for (const value of [
-      'yesterday',
-      '20261120',
-      '2026-11-20T25:00:00Z',
-      '2026-11-20T10:00:00+2',
-      12,
-      null,
-    ]) {
-      assert.equal(parseStetDate(value), undefined, String(value));
-    }
-  });
-});
 
 describe('normaliseAccounts', () => {
   const azurLike = {

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { buildRegistryFromSandbox } from '../../backend-for-frontend/registry.js';
+import { buildRegistryFromSandbox } from '../../demo/sandbox/registry-document.js';
 import { launchBrowser } from '../e2e/support/harness.js';
 import { findFreePort } from '../support/ports.js';
 import { CLIENT_ID, QSEALC_URL, startTestSandbox, type TestSandbox } from '../support/sandbox.js';

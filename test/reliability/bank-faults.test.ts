@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { AccountList } from '../../backend-for-frontend/contract/index.js';
-import { buildRegistryFromSandbox } from '../../backend-for-frontend/registry.js';
+import { buildRegistryFromSandbox } from '../../demo/sandbox/registry-document.js';
 import {
   readError,
   requestCompletion,

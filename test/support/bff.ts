@@ -16,8 +16,8 @@ import type {
 } from '../../backend-for-frontend/contract/index.js';
 import { loadConfig, type BffConfig } from '../../backend-for-frontend/config.js';
 import { createLogger } from '../../backend-for-frontend/logger.js';
-import { buildRegistryFromSandbox } from '../../backend-for-frontend/registry.js';
 import { listen, type RunningBff } from '../../backend-for-frontend/server.js';
+import { buildRegistryFromSandbox } from '../../demo/sandbox/registry-document.js';
 import { createPkce, driveConsent, type ConsentChoices } from './consent-driver.js';
 import { createContractChecker } from './contract.js';
 import { CLIENT_ID, QSEALC_URL, type TestSandbox } from './sandbox.js';

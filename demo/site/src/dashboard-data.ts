@@ -34,7 +34,7 @@ export interface DashboardData {
 
 /** The days of history a bank gives without `extended_transaction_history` (the last 90). */
 const RECENT_DAYS = 89;
-/** The chart's six months. */
+/** The chart's six months, for a consent with `extended_transaction_history`. */
 const HISTORY_DAYS = 181;
 
 /** The booked balance if there is one (STET `CLBD`), else the first the bank sent. */
@@ -54,7 +54,8 @@ function isReauth(error: unknown): boolean {
 /**
  * Loads the dashboard. Throws a `BffRequestError` (`reauth_required`, `bank_unavailable`…) when a
  * call the dashboard cannot do without fails. History beyond 90 days needs the
- * `extended_transaction_history` scope; without it the chart shows what there is.
+ * `extended_transaction_history` scope: with it the six months are asked as one range (the BFF
+ * splits it for banks that cap their date windows), without it the last 89 days.
  */
 export async function loadDashboard(
   api: BffApi,
@@ -73,20 +74,14 @@ export async function loadDashboard(
     api.listAccounts(),
     directory.catch(() => []),
   ]);
-  const recentFrom = addDays(today, -RECENT_DAYS);
-  const olderFrom = addDays(today, -HISTORY_DAYS);
+  const extended = session.scopes.includes('extended_transaction_history');
+  const historyFrom = addDays(today, -(extended ? HISTORY_DAYS : RECENT_DAYS));
   const tomorrow = addDays(today, 1);
-  let historyFrom = olderFrom;
   const views = await Promise.all(
     accounts.map(async (account): Promise<AccountView> => {
-      const [balances, recent, older] = await Promise.all([
+      const [balances, transactions] = await Promise.all([
         account.balances ?? api.getBalances(account.id).then((list) => list.balances),
-        api.listTransactions(account.id, recentFrom, tomorrow),
-        api.listTransactions(account.id, olderFrom, recentFrom).catch((error: unknown) => {
-          if (isReauth(error)) throw error;
-          historyFrom = recentFrom;
-          return [];
-        }),
+        api.listTransactions(account.id, historyFrom, tomorrow),
       ]);
       const booked = pickBookedBalance(balances);
       return {
@@ -96,7 +91,7 @@ export async function loadDashboard(
           currency: booked.amount.currency,
           date: booked.referenceDate ?? today,
         },
-        transactions: [...recent, ...older],
+        transactions,
       };
     }),
   );
