@@ -199,7 +199,8 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       '<circle cx="32" cy="30" r="24" fill="none" stroke="#d9480f" stroke-width="3"/>',
     ),
     // La Banque Postale: no refresh token, the access token lasts as long as the consent,
-    // PSU-IP-Address always required, revocation offered.
+    // PSU-IP-Address always required, revocation offered; HAL links written as the 1.4.0.47
+    // definitions write them, relative to the API's /v1 base path (`v1/accounts?page=2`).
     profile: {
       stetVersion: '1.4.0.47',
       signature: {
@@ -229,7 +230,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       },
       consentsEndpoint: true,
       revocationEndpoint: true,
-      linkStyle: 'absolute-path',
+      linkStyle: 'spec-relative',
       certificateMismatchStatus: 401,
     },
   },
@@ -254,7 +255,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       '<path d="M8 16 H44 M14 24 H56" stroke="#f06595" stroke-width="4" stroke-linecap="round"/>',
     ),
     // Crédit Mutuel-CIC: signs Host, 1.4.2+ shapes, small pages, rotating 180-day refresh tokens,
-    // RFC 6750 challenges on 401.
+    // RFC 6750 challenges on 401, absolute URLs in its HAL links.
     profile: {
       stetVersion: '1.5.0.43',
       signature: {
@@ -279,7 +280,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       },
       consentsEndpoint: true,
       revocationEndpoint: true,
-      linkStyle: 'absolute-path',
+      linkStyle: 'absolute-url',
       certificateMismatchStatus: 401,
     },
   },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SANDBOX_BANKS } from '../../demo/sandbox/banks.js';
 import { createMtlsAgent } from '../support/mtls.js';
-import { startTestSandbox, type TestSandbox, type Tokens } from '../support/sandbox.js';
+import { apiPathOf, startTestSandbox, type TestSandbox, type Tokens } from '../support/sandbox.js';
 import { checkStetSchema } from '../support/stet-schema.js';
 
 type Json = Record<string, unknown>;
@@ -63,7 +63,7 @@ describe('sandbox AISP and CBPII APIs', () => {
               assert.ok(transactions.length <= bank.profile.pageSize);
             references.push(...transactions.map((t) => String(t.entryReference)));
             const href = (page._links as { next?: { href: string } }).next?.href;
-            next = href?.replace(`/${bank.id}/v1`, '');
+            next = href && apiPathOf(bank.id, href);
             pages += 1;
           }
           assert.equal(

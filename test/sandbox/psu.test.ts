@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SANDBOX_BANKS } from '../../demo/sandbox/banks.js';
 import { checkStetSchema } from '../support/stet-schema.js';
-import { CLIENT_ID, startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { apiPathOf, CLIENT_ID, startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 
 type Json = Record<string, unknown>;
 
@@ -258,7 +258,7 @@ describe('sandbox PSU context headers', () => {
       let next = (page._links as { next?: { href: string } }).next?.href;
       assert.ok(next, 'mistral pages by 20');
       while (next) {
-        const response = await call(next.replace('/mistral/v1', ''));
+        const response = await call(apiPathOf('mistral', next));
         assert.equal(response.status, 200);
         next = ((await body(response))._links as { next?: { href: string } }).next?.href;
       }

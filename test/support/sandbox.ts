@@ -266,3 +266,12 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
     },
   };
 }
+
+/**
+ * The path under a sandbox bank's `/v1` API of a HAL `href`, whatever the bank's link style: an
+ * absolute URL, an absolute path, or the 1.4.0.47 form relative to the API root (`v1/…`).
+ */
+export function apiPathOf(bankId: string, href: string): string {
+  const url = new URL(href, `https://sandbox.invalid/${bankId}/`);
+  return `${url.pathname}${url.search}`.replace(`/${bankId}/v1`, '');
+}
