@@ -265,7 +265,7 @@ async function main(): Promise<void> {
   const demo = await startDemo({ ports });
   console.log(`\nReady in ${((Date.now() - started) / 1000).toFixed(1)} s. Open ${demo.url}\n`);
   console.log(
-    'Test customer: marie.dupont / azerty (see the README for others). Ctrl-C stops everything.',
+    'Test customer: marie.dupont / azerty (docs/sandbox.md lists the others). Ctrl-C stops everything.',
   );
   let stopping = false;
   const shutdown = () => {

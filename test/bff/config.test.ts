@@ -180,7 +180,7 @@ describe('BFF configuration and start-up checks', () => {
     assert.match(refusal({ BFF_CONFIG_FILE: file }), /unknown setting "prot"/);
   });
 
-  it('documents every setting in the README', () => {
+  it('documents every setting in docs/backend.md', () => {
     const readme = readFileSync(new URL('../../docs/backend.md', import.meta.url), 'utf8');
     for (const [key, [variable]] of Object.entries(SETTINGS)) {
       assert.match(

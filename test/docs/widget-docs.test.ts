@@ -42,7 +42,7 @@ async function generateManifest(): Promise<ElementDeclaration> {
 
 const element = await generateManifest();
 
-describe('README and the element’s Custom Elements Manifest', () => {
+describe('docs/front-end.md and the element’s Custom Elements Manifest', () => {
   it('lists the public attributes only, never internal state', () => {
     assert.deepEqual(
       element.attributes?.map((attribute) => [attribute.name, attribute.fieldName]),
@@ -59,7 +59,7 @@ describe('README and the element’s Custom Elements Manifest', () => {
     );
   });
 
-  it('documents every attribute in the README table, with its property', () => {
+  it('documents every attribute in docs/front-end.md, with its property', () => {
     for (const attribute of element.attributes ?? []) {
       const row = new RegExp(`\\| \`${attribute.name}\`\\s+\\| \`${attribute.fieldName}\`\\s+\\|`);
       assert.match(readme, row, attribute.name);
@@ -71,7 +71,7 @@ describe('README and the element’s Custom Elements Manifest', () => {
     for (const [kind, names] of Object.entries({ events, cssParts, cssProperties })) {
       assert.ok((names?.length ?? 0) > 3, `the manifest has ${kind}`);
       for (const { name } of names ?? [])
-        assert.ok(readme.includes(`\`${name}\``), `${kind}: ${name} is in the README`);
+        assert.ok(readme.includes(`\`${name}\``), `${kind}: ${name} is in docs/front-end.md`);
     }
   });
 
