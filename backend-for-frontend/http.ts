@@ -14,6 +14,7 @@ import { ERRORS } from './contract/errors.js';
 import { BffError, isPublicCode } from './errors.js';
 import { isWellFormedHandle } from './sessions/handles.js';
 import type { HitCounter } from './sessions/store.js';
+import type { PsuContext } from './stet/bank-profile.js';
 
 /** The static header every call from the widget carries: it forces a CORS preflight. */
 export const CSRF_HEADER = 'x-bank-connect';
@@ -53,6 +54,33 @@ export function recordClientAddress(trustProxy: boolean | number | string): Requ
 /** The customer's address that `recordClientAddress` found; undefined outside the router. */
 export function readClientAddress(req: Request): string | undefined {
   return (req.res?.locals as { clientAddress?: string } | undefined)?.clientAddress;
+}
+
+/**
+ * The customer's context for the banks (STET's PSU headers), when the request is their page's:
+ * it comes from an allowed origin (the CORS check has refused any other) or carries the session
+ * cookie. A request without either is not the customer's browser, and claims no presence: its
+ * bank calls carry no PSU header. The source port is known only when nothing stands between.
+ */
+export function readPsuContext(req: Request, cookieMode: boolean): PsuContext | undefined {
+  const fromBrowser =
+    req.get('origin') !== undefined ||
+    (cookieMode && readCookie(req, SESSION_COOKIE) !== undefined);
+  const ipAddress = readClientAddress(req);
+  if (!fromBrowser || !ipAddress) return undefined;
+  const direct = req.socket.remoteAddress?.replace(/^::ffff:/, '') === ipAddress;
+  return {
+    ipAddress,
+    ...(direct && req.socket.remotePort ? { ipPort: req.socket.remotePort } : {}),
+    httpMethod: req.method,
+    date: new Date().toUTCString(),
+    userAgent: req.get('user-agent'),
+    referer: req.get('referer'),
+    accept: req.get('accept'),
+    acceptCharset: req.get('accept-charset'),
+    acceptEncoding: req.get('accept-encoding'),
+    acceptLanguage: req.get('accept-language'),
+  };
 }
 
 /**

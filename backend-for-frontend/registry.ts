@@ -37,6 +37,13 @@ export const bankProfileSchema = z
     issParameterSupported: z.boolean(),
     /** Whether the bank requires `PSU-IP-Address` (BPCE: a call without it is a batch access). */
     psuIpAddress: z.enum(['required', 'batch-limited', 'optional']),
+    /**
+     * The PSU context headers the bank requires when the customer is present (STET 1.4.0.47
+     * defines twelve); a call that cannot give them is refused before the bank is called.
+     */
+    psuContextHeaders: z
+      .array(z.string().regex(/^PSU-[A-Za-z-]+$/, 'PSU header names, e.g. PSU-IP-Port'))
+      .default([]),
   })
   .strict();
 

@@ -23,6 +23,7 @@ import type { TokenSealer } from '../sessions/sealing.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { FlowRecord, SessionRecord, SessionStore } from '../sessions/store.js';
 import type { BankClient } from '../stet/bank-client.js';
+import type { PsuContext } from '../stet/bank-profile.js';
 import { normaliseAccounts } from '../stet/normalise.js';
 
 /** The authorization-response parameters the callback forwards; nothing else reaches the page. */
@@ -63,8 +64,8 @@ export interface CompleteFlowInput {
   origin: string;
   /** The session handle, required to complete a reconnect. */
   handle?: string | undefined;
-  /** The customer's address, for the account list fetched after the consent. */
-  psuIpAddress?: string | undefined;
+  /** The customer's context, for the account list fetched after the consent. */
+  psu?: PsuContext | undefined;
 }
 
 function challengeOf(verifier: string): string {
@@ -224,7 +225,7 @@ export class FlowService {
     if (flow.status === 'completed' && flow.completion) {
       const done = JSON.parse(sealer.open(flow.completion, flow.id)) as { handle: string };
       const record = await sessions.findSession(done.handle);
-      return this.#connected(record, done.handle, input.psuIpAddress);
+      return this.#connected(record, done.handle, input.psu);
     }
     const running = this.#completing.get(flow.id);
     if (running) return running;
@@ -268,33 +269,30 @@ export class FlowService {
     }
     const completion = sealer.seal(JSON.stringify({ handle }), flow.id);
     await store.transitionFlow(flow.id, 'exchanging', { status: 'completed', completion });
-    return this.#connected(record, handle, input.psuIpAddress);
+    return this.#connected(record, handle, input.psu);
   }
 
   /** The success answer: the session as the page may know it, with its accounts' summaries. */
   async #connected(
     record: SessionRecord,
     handle: string,
-    psuIpAddress: string | undefined,
+    psu: PsuContext | undefined,
   ): Promise<ConnectedSession> {
     return {
       ...this.#deps.sessions.describe(record),
       sessionHandle: handle,
-      accounts: await this.#summarise(record, psuIpAddress),
+      accounts: await this.#summarise(record, psu),
     };
   }
 
   /** The consented accounts, for the page to show at once; a failure costs only the list. */
-  async #summarise(
-    record: SessionRecord,
-    psuIpAddress: string | undefined,
-  ): Promise<AccountSummary[]> {
+  async #summarise(record: SessionRecord, psu: PsuContext | undefined): Promise<AccountSummary[]> {
     if (!record.scopes.includes('aisp')) return [];
     try {
       const { body } = await this.#deps.sessions.callBank(record, {
         method: 'GET',
         path: '/accounts',
-        ...(psuIpAddress ? { psuIpAddress } : {}),
+        psu,
       });
       return body === undefined
         ? []

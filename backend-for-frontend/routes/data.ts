@@ -20,6 +20,7 @@ import type {
 import { OPERATIONS } from '../contract/operations.js';
 import { findBank, type BffContext } from '../context.js';
 import { BffError, hasCode, invalidRequest } from '../errors.js';
+import { readPsuContext } from '../http.js';
 import type { SessionRecord } from '../sessions/store.js';
 import {
   normaliseAccounts,
@@ -33,7 +34,6 @@ import type { BankClient } from '../stet/bank-client.js';
 import type { DateRange } from '../stet/date-windows.js';
 import { formatParisDate } from '../stet/paris-dates.js';
 import type { ResourceTarget } from '../stet/resource-client.js';
-import { psuIp } from './flows.js';
 import { createServe } from './operation.js';
 
 /** Runs a normaliser; a malformed bank body's `bank_error` names the bank. */
@@ -91,9 +91,10 @@ export function createDataRouter(context: BffContext): Router {
   const router = express.Router();
   const serve = createServe(router, context);
   const { sessions, sealer } = context;
+  const { cookieMode } = context.config;
 
   const get = (record: SessionRecord, req: Request, target: ResourceTarget) =>
-    sessions.callBank(record, { method: 'GET', ...target, ...psuIp(req) });
+    sessions.callBank(record, { method: 'GET', ...target, psu: readPsuContext(req, cookieMode) });
 
   // A cursor is bound to its session and to the list it pages (an account's transactions, or
   // the beneficiaries): one list's cursor on another's route is refused, not sent to the bank.
@@ -254,7 +255,7 @@ export function createDataRouter(context: BffContext): Router {
         sessions.callBank(record, {
           method: 'POST',
           path: '/funds-confirmations',
-          ...psuIp(req),
+          psu: readPsuContext(req, cookieMode),
           body: {
             paymentCoverageRequestId: `bc-${Date.now().toString(36)}`.slice(0, 35),
             ...(input.payee ? { payee: input.payee } : {}),

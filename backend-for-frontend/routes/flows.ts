@@ -9,7 +9,7 @@ import type { CallbackMessage } from '../contract/index.js';
 import { OPERATIONS } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
 import { BffError } from '../errors.js';
-import { limitFlows, readClientAddress, readHandle, setSessionCookie } from '../http.js';
+import { limitFlows, readHandle, readPsuContext, setSessionCookie } from '../http.js';
 import type { FlowRecord } from '../sessions/store.js';
 import { renderCallbackPage } from './callback-page.js';
 import { createServe } from './operation.js';
@@ -56,7 +56,7 @@ export function createFlowsRouter(context: BffContext): Router {
       request: body,
       origin,
       handle: readHandle(req, config.cookieMode),
-      ...psuIp(req),
+      psu: readPsuContext(req, config.cookieMode),
     });
     if (config.cookieMode)
       setSessionCookie(res, session.sessionHandle, Date.parse(session.expiresAt));
@@ -64,12 +64,6 @@ export function createFlowsRouter(context: BffContext): Router {
   });
 
   return router;
-}
-
-/** STET PSU-IP-Address: the customer is present when the page calls (NOTES.md §4). */
-export function psuIp(req: Request): { psuIpAddress?: string } {
-  const ip = readClientAddress(req);
-  return ip ? { psuIpAddress: ip } : {};
 }
 
 /**

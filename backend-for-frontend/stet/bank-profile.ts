@@ -26,11 +26,45 @@ import type { SignaturePolicy } from './http-signature.js';
 const DEFAULT_ACCESS_LIFETIME_S = 3_600;
 const DAY_MS = 86_400_000;
 
-/** What the BFF knows of the customer when it calls on their behalf. */
+/**
+ * The customer's context, for a call they are present for (their page's request to the BFF):
+ * what STET 1.4.0.47 calls the PSU context, each field the value of one `PSU-*` header. A call
+ * without it is one the customer is not present for, which carries no PSU header at all.
+ */
 export interface PsuContext {
-  /** The customer's IP address, when they are present (a page's request). */
-  psuIpAddress?: string;
+  /** `PSU-IP-Address`: the customer's address, behind the proxies BFF_TRUST_PROXY names. */
+  ipAddress: string;
+  /** `PSU-IP-Port`: their source port, known only when they reach the BFF with no proxy between. */
+  ipPort?: number | undefined;
+  /** `PSU-HTTP-Method` of their request. */
+  httpMethod?: string | undefined;
+  /** `PSU-Date`: when the BFF received it. */
+  date?: string | undefined;
+  /** `PSU-User-Agent`, `PSU-Referer`, `PSU-Accept…`: the headers their browser sent. */
+  userAgent?: string | undefined;
+  referer?: string | undefined;
+  accept?: string | undefined;
+  acceptCharset?: string | undefined;
+  acceptEncoding?: string | undefined;
+  acceptLanguage?: string | undefined;
 }
+
+/** Each context field's header (STET 1.4.0.47 Part I §3.4.1 and its parameters). */
+const PSU_HEADERS: [keyof PsuContext, string][] = [
+  ['ipAddress', 'PSU-IP-Address'],
+  ['ipPort', 'PSU-IP-Port'],
+  ['httpMethod', 'PSU-HTTP-Method'],
+  ['date', 'PSU-Date'],
+  ['userAgent', 'PSU-User-Agent'],
+  ['referer', 'PSU-Referer'],
+  ['accept', 'PSU-Accept'],
+  ['acceptCharset', 'PSU-Accept-Charset'],
+  ['acceptEncoding', 'PSU-Accept-Encoding'],
+  ['acceptLanguage', 'PSU-Accept-Language'],
+];
+
+/** Longer than any real browser sends; a bank may refuse an over-long header outright. */
+const MAX_PSU_HEADER_LENGTH = 512;
 
 /** What the TPP can put in a signature's `keyId`. */
 export interface SigningIdentity {
@@ -75,13 +109,40 @@ export class BankProfile {
   }
 
   /**
-   * The PSU context headers of a call (STET 1.4.0.47 `PSU-IP-Address`). The customer's IP is sent
-   * whenever they are present, at every bank: BPCE requires it then and counts a call without it
-   * as a batch access (four a day), La Banque Postale always requires it, and the others accept it.
-   * Calls without a present customer send none.
+   * The PSU context headers of a call (STET 1.4.0.47: "the PSU is connected" when they are sent).
+   * With the customer present, every header the BFF knows is sent, at every bank; a bank that
+   * requires one the BFF cannot know (`psuContextHeaders`) gets no call, and the page a
+   * `bank_error` that names the header. Without the customer, none is sent: BPCE counts such a
+   * call as a batch access (four a day), and La Banque Postale, which serves none, is not called.
    */
-  writePsuHeaders(psu: PsuContext): Record<string, string> {
-    return psu.psuIpAddress ? { 'psu-ip-address': psu.psuIpAddress } : {};
+  writePsuHeaders(psu: PsuContext | undefined): Record<string, string> {
+    if (!psu) {
+      if (this.#settings.psuIpAddress === 'required') {
+        throw new BffError(
+          'bank_error',
+          'this bank answers only calls the customer is present for',
+          { aspsp: this.aspsp },
+        );
+      }
+      return {};
+    }
+    const headers: Record<string, string> = {};
+    for (const [field, name] of PSU_HEADERS) {
+      const value = psu[field];
+      if (value === undefined || value === '') continue;
+      headers[name.toLowerCase()] = String(value).slice(0, MAX_PSU_HEADER_LENGTH);
+    }
+    const missing = this.#settings.psuContextHeaders.find(
+      (name) => headers[name.toLowerCase()] === undefined,
+    );
+    if (missing) {
+      throw new BffError(
+        'bank_error',
+        `the bank requires ${missing} of the customer, which this request does not give`,
+        { aspsp: this.aspsp },
+      );
+    }
+    return headers;
   }
 
   /**

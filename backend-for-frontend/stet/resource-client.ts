@@ -38,11 +38,12 @@ export type ResourceTarget =
     };
 
 /** A resource call as the BFF's routes describe it; the session adds the access token. */
-export type BankRequest = ResourceTarget &
-  PsuContext & {
-    method: 'GET' | 'POST' | 'PUT';
-    body?: unknown;
-  };
+export type BankRequest = ResourceTarget & {
+  method: 'GET' | 'POST' | 'PUT';
+  body?: unknown;
+  /** The customer's context, when they are present; absent, the call carries no PSU header. */
+  psu?: PsuContext | undefined;
+};
 
 export type ResourceRequest = BankRequest & { accessToken: string };
 
@@ -107,7 +108,7 @@ export class ResourceClient {
       accept: 'application/hal+json, application/json',
       'x-request-id': randomUUID(),
       ...(body ? { 'content-type': 'application/json' } : {}),
-      ...this.#profile.writePsuHeaders(request),
+      ...this.#profile.writePsuHeaders(request.psu),
     };
     const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
     let response: Response;

@@ -225,8 +225,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
           'PSU-User-Agent',
           'PSU-Accept-Language',
         ],
-        // Until the BFF sends more than PSU-IP-Address; then `true`.
-        enforced: false,
+        enforced: true,
       },
       consentsEndpoint: true,
       revocationEndpoint: true,
@@ -275,8 +274,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       psuIpAddress: 'optional',
       psuContext: {
         requiredWhenPresent: ['PSU-IP-Address', 'PSU-User-Agent'],
-        // Until the BFF sends more than PSU-IP-Address; then `true`.
-        enforced: false,
+        enforced: true,
       },
       consentsEndpoint: true,
       revocationEndpoint: true,

@@ -44,6 +44,7 @@ export function buildRegistryFromSandbox(
         refreshToken: bank.profile.refreshToken,
         issParameterSupported: bank.profile.issInAuthorizationResponse,
         psuIpAddress: bank.profile.psuIpAddress,
+        psuContextHeaders: bank.profile.psuContext.requiredWhenPresent,
       },
     })),
   };

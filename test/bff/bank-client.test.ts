@@ -128,12 +128,12 @@ describe('BankClient against a scripted STET bank', () => {
     await elsewhere.close();
   });
 
-  const get = (target: { path: string } | { link: string }, psuIpAddress?: string) =>
+  const get = (target: { path: string } | { link: string }, ipAddress?: string) =>
     client.requestResource({
       method: 'GET',
       accessToken: 'access-token',
       ...target,
-      ...(psuIpAddress ? { psuIpAddress } : {}),
+      ...(ipAddress ? { psu: { ipAddress } } : {}),
     });
 
   it('calls its own paths under the API base, signed, with the token and the PSU’s IP', async () => {

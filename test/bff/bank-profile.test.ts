@@ -25,6 +25,7 @@ const BPCE_LIKE: BankProfileSettings = {
   refreshToken: { lifetimeDays: 90, rotation: true },
   issParameterSupported: true,
   psuIpAddress: 'batch-limited',
+  psuContextHeaders: ['PSU-IP-Address'],
 };
 
 function createProfile(
@@ -73,14 +74,50 @@ describe('BankProfile', () => {
     assert.deepEqual(createProfile().signaturePolicy, BPCE_LIKE.signature);
   });
 
-  it('sends PSU-IP-Address whenever the customer is present, at every bank', () => {
+  it('sends every PSU header it knows when the customer is present, at every bank', () => {
+    const present = {
+      ipAddress: '192.0.2.7',
+      ipPort: 51234,
+      httpMethod: 'GET',
+      date: 'Wed, 02 Dec 2026 18:00:00 GMT',
+      userAgent: 'Mozilla/5.0',
+      acceptLanguage: 'fr-FR,fr;q=0.9',
+      referer: undefined,
+    };
     for (const psuIpAddress of ['required', 'batch-limited', 'optional'] as const) {
-      const profile = createProfile({ psuIpAddress });
-      assert.deepEqual(profile.writePsuHeaders({ psuIpAddress: '192.0.2.7' }), {
+      assert.deepEqual(createProfile({ psuIpAddress }).writePsuHeaders(present), {
         'psu-ip-address': '192.0.2.7',
+        'psu-ip-port': '51234',
+        'psu-http-method': 'GET',
+        'psu-date': 'Wed, 02 Dec 2026 18:00:00 GMT',
+        'psu-user-agent': 'Mozilla/5.0',
+        'psu-accept-language': 'fr-FR,fr;q=0.9',
       });
-      assert.deepEqual(profile.writePsuHeaders({}), {});
     }
+  });
+
+  it('sends no PSU header without the customer, and calls no bank that serves none', () => {
+    assert.deepEqual(
+      createProfile({ psuIpAddress: 'batch-limited' }).writePsuHeaders(undefined),
+      {},
+    );
+    assert.deepEqual(createProfile({ psuIpAddress: 'optional' }).writePsuHeaders(undefined), {});
+    assert.throws(() => createProfile({ psuIpAddress: 'required' }).writePsuHeaders(undefined), {
+      code: 'bank_error',
+      message: /only calls the customer is present for/,
+    });
+  });
+
+  it('refuses, naming it, a call without a PSU header the bank requires when the customer is present', () => {
+    const profile = createProfile({ psuContextHeaders: ['PSU-IP-Address', 'PSU-IP-Port'] });
+    assert.throws(() => profile.writePsuHeaders({ ipAddress: '192.0.2.7' }), {
+      code: 'bank_error',
+      message: /requires PSU-IP-Port/,
+    });
+    assert.equal(
+      profile.writePsuHeaders({ ipAddress: '192.0.2.7', ipPort: 443 })['psu-ip-port'],
+      '443',
+    );
   });
 
   it('writes amounts in the bank’s format', () => {

@@ -82,6 +82,9 @@ describe('soak: GET /v1/accounts under sustained load', () => {
         Authorization: `Bearer ${handle}`,
         Origin: PARTNER_ORIGIN,
         'X-Bank-Connect': '1',
+        // What the page's browser sends, which the bank wants as the customer's context.
+        'User-Agent': 'Mozilla/5.0 (soak)',
+        'Accept-Language': 'fr-FR',
       },
       connections: CONNECTIONS,
       duration,

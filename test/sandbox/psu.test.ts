@@ -23,7 +23,7 @@ const FULL_CONTEXT: Record<string, string> = {
   'PSU-Accept-Language': 'fr-FR,fr;q=0.9',
   'PSU-Device-ID': '5b3e5c34-9a0b-4f39-9d59-8c1c6f0a7e21',
 };
-/** Removes the PSU-IP-Address that `callApi` sends by default: an unattended call. */
+/** Removes the PSU headers that `callApi` sends by default: an unattended call. */
 const UNATTENDED = { 'PSU-IP-Address': '' };
 
 describe('sandbox PSU context headers', () => {
@@ -55,11 +55,11 @@ describe('sandbox PSU context headers', () => {
         'PSU-User-Agent',
         'PSU-Accept-Language',
       ],
-      enforced: false,
+      enforced: true,
     });
     assert.deepEqual(profiles.mistral?.psuContext, {
       requiredWhenPresent: ['PSU-IP-Address', 'PSU-User-Agent'],
-      enforced: false,
+      enforced: true,
     });
     assert.deepEqual(profiles.azur?.psuContext, {
       requiredWhenPresent: ['PSU-IP-Address'],
@@ -74,10 +74,17 @@ describe('sandbox PSU context headers', () => {
     }
   });
 
-  it('accepts PSU-IP-Address alone where the longer list is not enforced yet', async () => {
-    for (const bank of ['lumiere', 'mistral']) {
-      assert.equal((await accounts(bank, { 'PSU-IP-Address': '192.0.2.10' })).status, 200, bank);
+  it('refuses, naming it, a present call without a PSU header the bank requires', async () => {
+    for (const [bank, header] of [
+      ['lumiere', 'PSU-IP-Port'],
+      ['lumiere', 'PSU-Accept-Language'],
+      ['mistral', 'PSU-User-Agent'],
+    ] as const) {
+      const response = await accounts(bank, { [header]: '' });
+      assert.equal(response.status, 400, `${bank} ${header}`);
+      assert.match(String((await body(response)).message), new RegExp(header));
     }
+    assert.equal((await accounts('azur', { 'PSU-User-Agent': '' })).status, 200);
   });
 
   for (const [name, value, message] of [
@@ -132,13 +139,13 @@ describe('sandbox PSU context headers', () => {
     const added = await sandbox.callApi('mistral', '/accounts', {
       token: token('mistral'),
       tamper: (headers) => {
-        headers['PSU-User-Agent'] = 'added after signing';
+        headers['PSU-Referer'] = 'https://added.after.signing/';
       },
     });
     assert.equal(added.status, 401);
     assert.equal(
       (await body(added)).message,
-      'signature must cover psu-user-agent: every PSU-* header sent is signed (STET §3.5)',
+      'signature must cover psu-referer: every PSU-* header sent is signed (STET §3.5)',
     );
     const leftOut = await sandbox.callApi('azur', '/accounts', {
       token: token('azur'),

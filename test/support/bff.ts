@@ -128,6 +128,13 @@ export async function startTestBff(
 
   const call = async (method: string, route: string, call: CallOptions = {}) => {
     const headers: Record<string, string> = {
+      // What a partner page's browser sends, which banks want as the customer's context.
+      ...(call.origin === null
+        ? {}
+        : {
+            'User-Agent': 'Mozilla/5.0 (bank-connect tests)',
+            'Accept-Language': 'fr-FR,fr;q=0.9',
+          }),
       ...(call.csrf === false ? {} : { 'X-Bank-Connect': '1' }),
       ...(call.origin === null ? {} : { Origin: call.origin ?? PARTNER_ORIGIN }),
       ...(call.handle ? { Authorization: `Bearer ${call.handle}` } : {}),

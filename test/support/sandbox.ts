@@ -201,9 +201,19 @@ export async function startTestSandbox(options: TestSandboxOptions = {}): Promis
         call.body === undefined
           ? undefined
           : Buffer.from(typeof call.body === 'string' ? call.body : JSON.stringify(call.body));
+      // The customer is present, with what the most demanding bank (lumiere) asks of them; a test
+      // of an unattended call blanks PSU-IP-Address ('') and sends none of these.
+      const unattended = call.headers?.['PSU-IP-Address'] === '';
       let headers: Record<string, string> = {
         'X-Request-ID': randomUUID(),
-        'PSU-IP-Address': '192.0.2.10',
+        ...(unattended
+          ? {}
+          : {
+              'PSU-IP-Address': '192.0.2.10',
+              'PSU-IP-Port': '50123',
+              'PSU-User-Agent': 'Mozilla/5.0 (bank-connect tests)',
+              'PSU-Accept-Language': 'fr-FR',
+            }),
         Accept: 'application/hal+json',
         ...(call.token ? { Authorization: `Bearer ${call.token}` } : {}),
         ...(body ? { 'Content-Type': 'application/json' } : {}),

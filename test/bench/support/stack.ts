@@ -81,6 +81,9 @@ export function partnerHeaders(handle?: string): Record<string, string> {
   return {
     'X-Bank-Connect': '1',
     Origin: PARTNER_ORIGIN,
+    // What the page's browser sends, which banks want as the customer's context.
+    'User-Agent': 'Mozilla/5.0 (bench)',
+    'Accept-Language': 'fr-FR',
     ...(handle ? { Authorization: `Bearer ${handle}` } : {}),
   };
 }
