@@ -1,7 +1,6 @@
 /** What every route of the BFF is built with: configuration and the long-lived services. */
 import type { Logger } from 'pino';
 import type { BffConfig } from './config.js';
-import { BffError } from './errors.js';
 import type { FlowService } from './flows/flow-service.js';
 import type { Registry } from './registry.js';
 import type { SessionService } from './sessions/session-service.js';
@@ -19,10 +18,4 @@ export interface BffContext {
   sessions: SessionService;
   flows: FlowService;
   now: () => number;
-}
-
-export function findBank(context: BffContext, aspsp: string): BankClient {
-  const bank = context.banks.get(aspsp);
-  if (!bank) throw new BffError('unknown_aspsp', `aspsp ${aspsp} is not in the registry`);
-  return bank;
 }

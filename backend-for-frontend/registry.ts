@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { BIC_PATTERN } from './contract/schemas.js';
 
 const scopeSchema = z.enum(['aisp', 'cbpii', 'extended_transaction_history']);
 const headerName = z
@@ -59,7 +60,7 @@ export const aspspSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'ids are lower-case letters, digits and dashes'),
     name: z.string().min(1).max(100),
-    bic: z.string().regex(/^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/),
+    bic: z.string().regex(BIC_PATTERN),
     country: z.string().regex(/^[A-Z]{2}$/),
     logoUrl: pageUrl,
     colour: z

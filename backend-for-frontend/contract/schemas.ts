@@ -50,6 +50,11 @@ const ACCOUNT_ID = /^[a-zA-Z0-9 \-?:().,'_]{1,100}$/;
 /** An opaque cursor: a value sealed by the BFF. */
 const CURSOR = /^[A-Za-z0-9._-]{1,4096}$/;
 
+/** An IBAN without spaces (ISO 13616), as the BFF writes it. */
+export const IBAN_PATTERN = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
+/** A BIC of 8 or 11 characters (ISO 9362). */
+export const BIC_PATTERN = /^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/;
+
 const aspspId = z.string().regex(ASPSP_ID, 'must be a bank id of the directory');
 export const accountIdSchema = z.string().regex(ACCOUNT_ID, 'must be an account id of the bank');
 export const flowIdSchema = z
@@ -280,10 +285,7 @@ export type Balance = z.infer<typeof balanceSchema>;
 export const accountSchema = named(
   z.strictObject({
     ...accountSummarySchema.shape,
-    iban: z
-      .string()
-      .regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/)
-      .optional(),
+    iban: z.string().regex(IBAN_PATTERN).optional(),
     product: z.string().optional(),
     usage: z.enum(['private', 'professional']).optional(),
     holderStatus: z.string().optional(),
@@ -363,14 +365,8 @@ export const trustedBeneficiarySchema = named(
   z.strictObject({
     id: z.string().optional(),
     name: z.string().min(1),
-    iban: z
-      .string()
-      .regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/)
-      .optional(),
-    bic: z
-      .string()
-      .regex(/^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/)
-      .optional(),
+    iban: z.string().regex(IBAN_PATTERN).optional(),
+    bic: z.string().regex(BIC_PATTERN).optional(),
   }),
   'TrustedBeneficiary',
   'A beneficiary the customer trusts at the bank.',

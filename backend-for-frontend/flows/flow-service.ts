@@ -22,7 +22,7 @@ import { hashSecret, secretsMatch } from '../sessions/handles.js';
 import type { TokenSealer } from '../sessions/sealing.js';
 import type { SessionService } from '../sessions/session-service.js';
 import type { FlowRecord, SessionRecord, SessionStore } from '../sessions/store.js';
-import type { BankClient } from '../stet/bank-client.js';
+import { findBank, type BankClient } from '../stet/bank-client.js';
 import type { PsuContext } from '../stet/bank-profile.js';
 import { normaliseAccounts } from '../stet/normalise.js';
 
@@ -109,9 +109,7 @@ export class FlowService {
   }
 
   #bank(aspsp: string): BankClient {
-    const bank = this.#deps.banks.get(aspsp);
-    if (!bank) throw new BffError('unknown_aspsp', `aspsp ${aspsp} is not in the registry`);
-    return bank;
+    return findBank(this.#deps.banks, aspsp);
   }
 
   /**

@@ -18,7 +18,7 @@ import type {
   TrustedBeneficiaryList,
 } from '../contract/index.js';
 import { OPERATIONS } from '../contract/operations.js';
-import { findBank, type BffContext } from '../context.js';
+import type { BffContext } from '../context.js';
 import { BffError, hasCode, invalidRequest } from '../errors.js';
 import { readPsuContext } from '../http.js';
 import type { SessionRecord } from '../sessions/store.js';
@@ -30,7 +30,7 @@ import {
   normaliseIdentity,
   normaliseTransactions,
 } from '../stet/normalise.js';
-import type { BankClient } from '../stet/bank-client.js';
+import { findBank, type BankClient } from '../stet/bank-client.js';
 import type { DateRange } from '../stet/date-windows.js';
 import { formatParisDate } from '../stet/paris-dates.js';
 import type { ResourceTarget } from '../stet/resource-client.js';
@@ -157,7 +157,7 @@ export function createDataRouter(context: BffContext): Router {
   // so the page pages through one list whatever the bank's cap.
   serve(OPERATIONS.listTransactions, async ({ session, params, query }, req, res) => {
     const record = requireConsent(session, 'aisp');
-    const bank = findBank(context, record.aspsp);
+    const bank = findBank(context.banks, record.aspsp);
     const { accountId } = params;
     const list = `transactions:${accountId}`;
     let target: ResourceTarget;
@@ -229,7 +229,7 @@ export function createDataRouter(context: BffContext): Router {
 
   serve(OPERATIONS.confirmFunds, async ({ session, body: input }, req, res) => {
     const record = requireConsent(session, 'cbpii');
-    const bank = findBank(context, record.aspsp);
+    const bank = findBank(context.banks, record.aspsp);
     // STET funds confirmations name the account by IBAN; the page knows only our ids.
     const { body: accountsBody } = await get(record, req, { path: '/accounts' });
     const accounts =

@@ -16,7 +16,7 @@
 import type { Logger } from 'pino';
 import type { BankScope, SessionInfo } from '../contract/index.js';
 import { BffError, hasCode } from '../errors.js';
-import type { BankClient } from '../stet/bank-client.js';
+import { findBank, type BankClient } from '../stet/bank-client.js';
 import type { BankRequest, BankResponse } from '../stet/resource-client.js';
 import type { TokenSet } from '../stet/token-client.js';
 import { createHandle, hashSecret } from './handles.js';
@@ -60,9 +60,7 @@ export class SessionService {
   }
 
   #bank(aspsp: string): BankClient {
-    const bank = this.#banks.get(aspsp);
-    if (!bank) throw new BffError('unknown_aspsp', `aspsp ${aspsp} is not in the registry`);
-    return bank;
+    return findBank(this.#banks, aspsp);
   }
 
   #open(record: SessionRecord): BankTokens {

@@ -12,6 +12,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { BankScope } from '../contract/index.js';
+import { BffError } from '../errors.js';
 import type { Aspsp } from '../registry.js';
 import { BankProfile } from './bank-profile.js';
 import { ResourceClient, type BankResponse, type ResourceRequest } from './resource-client.js';
@@ -79,4 +80,11 @@ export class BankClient {
   async close(): Promise<void> {
     await this.#transport.close();
   }
+}
+
+/** The client of a registry bank, or `unknown_aspsp`: the one lookup the routes and services share. */
+export function findBank(banks: ReadonlyMap<string, BankClient>, aspsp: string): BankClient {
+  const bank = banks.get(aspsp);
+  if (!bank) throw new BffError('unknown_aspsp', `aspsp ${aspsp} is not in the registry`);
+  return bank;
 }

@@ -19,6 +19,7 @@ import type {
   TransactionStatus,
   TrustedBeneficiary,
 } from '../contract/index.js';
+import { BIC_PATTERN, IBAN_PATTERN } from '../contract/schemas.js';
 import { BffError, hasCode } from '../errors.js';
 import { parseStetAmount } from './amounts.js';
 import { parseStetDate, parseStetDateTime } from './paris-dates.js';
@@ -127,11 +128,9 @@ export function normaliseBalances(body: unknown): Balance[] {
   return readBalanceList(readArray(hal, 'balances', 'balances'), 'balances');
 }
 
-const IBAN = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
-
 function readIban(value: unknown): string | undefined {
   const text = readText(value)?.replace(/\s+/g, '').toUpperCase();
-  return text && IBAN.test(text) ? text : undefined;
+  return text && IBAN_PATTERN.test(text) ? text : undefined;
 }
 
 function readAccount(value: unknown, path: string): Account {
@@ -358,8 +357,6 @@ export function normaliseIdentity(body: unknown): Identity {
   };
 }
 
-const BIC = /^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$/;
-
 /**
  * Normalises one page of `GET /trusted-beneficiaries` (STET 1.4.x `HalBeneficiaries` /
  * `Beneficiary`: `id`, `creditor.name`, `creditorAccount.iban`, `creditorAgent.bicFi`) and
@@ -391,7 +388,7 @@ export function normaliseBeneficiaries(body: unknown): {
         ...(id ? { id } : {}),
         name,
         ...(iban ? { iban } : {}),
-        ...(bic && BIC.test(bic) ? { bic } : {}),
+        ...(bic && BIC_PATTERN.test(bic) ? { bic } : {}),
       };
     },
   );

@@ -72,6 +72,24 @@ describe('the router mounted in a partner app', () => {
     }
   });
 
+  it('counts an IPv6 customer by their /56, so that rotating addresses does not escape the limit', async () => {
+    const app = await mount('loopback');
+    try {
+      assert.deepEqual(
+        [
+          await app.from('2001:db8:1:100::1'),
+          await app.from('2001:db8:1:1aa::7'),
+          await app.from('2001:db8:1:1ff:ffff::9'),
+        ],
+        [201, 201, 429],
+        'three addresses of one /56 are one customer',
+      );
+      assert.equal(await app.from('2001:db8:2::1'), 201, 'another /56 is another customer');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('takes X-Forwarded-For for the client’s word when trustProxy is off', async () => {
     const app = await mount(false);
     try {
