@@ -24,6 +24,11 @@ export interface BffErrorOptions {
   bankStatus?: number;
   /** For `invalid_request`: the request field at fault, as a dotted path. */
   field?: string;
+  /**
+   * For a bank's refusal: the `message` of its STET error body, cleaned by `readBankMessage`.
+   * Logged for operators, never answered to the page.
+   */
+  bankMessage?: string;
   cause?: unknown;
 }
 
@@ -33,6 +38,7 @@ export class BffError extends Error {
   readonly retryAfter: number | undefined;
   readonly bankStatus: number | undefined;
   readonly field: string | undefined;
+  readonly bankMessage: string | undefined;
 
   constructor(
     code: ErrorCode | InternalErrorCode,
@@ -49,6 +55,7 @@ export class BffError extends Error {
     this.retryAfter = options.retryAfter;
     this.bankStatus = options.bankStatus;
     this.field = options.field;
+    this.bankMessage = options.bankMessage;
   }
 }
 

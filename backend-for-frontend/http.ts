@@ -272,6 +272,7 @@ export function handleErrors(logger: Logger): ErrorRequestHandler {
       status,
       aspsp: failure.aspsp,
       bankStatus: failure.bankStatus,
+      bankMessage: failure.bankMessage,
     };
     if (code === 'internal_error') {
       logger.error({ ...log, err: failure.cause ?? failure }, 'request failed');

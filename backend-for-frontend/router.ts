@@ -161,7 +161,14 @@ export function createBankConnectRouter(
     openSessionStore(config.sessionStore, { logger, bankTimeoutMs: config.bankTimeoutMs });
   const sealer = new TokenSealer(config.sealingKeys);
   const now = deps.now ?? Date.now;
-  const sessions = new SessionService({ store, sealer, banks, logger, now });
+  const sessions = new SessionService({
+    store,
+    sealer,
+    banks,
+    logger,
+    qwacThumbprint: config.qwac.thumbprint,
+    now,
+  });
   const flows = new FlowService({
     store,
     sealer,

@@ -31,6 +31,11 @@ const UPDATE_ATTEMPTS = 5;
 interface BankTokens {
   accessToken: string;
   refreshToken?: string;
+  /**
+   * The SHA-256 thumbprint of the QWAC the tokens were issued to (RFC 8705 §3.1): a bank refuses
+   * them over any other certificate. Absent from sessions created before it was recorded.
+   */
+  qwac?: string;
 }
 
 export interface SessionServiceDeps {
@@ -38,6 +43,8 @@ export interface SessionServiceDeps {
   sealer: TokenSealer;
   banks: ReadonlyMap<string, BankClient>;
   logger: Logger;
+  /** The thumbprint of the QWAC the BFF presents now (`config.qwac.thumbprint`). */
+  qwacThumbprint: string;
   now?: () => number;
 }
 
@@ -47,6 +54,7 @@ export class SessionService {
   readonly #banks: ReadonlyMap<string, BankClient>;
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #qwac: string;
   readonly #refreshing = new Map<string, Promise<BankTokens>>();
   readonly #lock: RefreshLock;
 
@@ -56,6 +64,7 @@ export class SessionService {
     this.#banks = deps.banks;
     this.#logger = deps.logger;
     this.#now = deps.now ?? Date.now;
+    this.#qwac = deps.qwacThumbprint;
     this.#lock = deps.store.refreshLock ?? new InProcessRefreshLock();
   }
 
@@ -110,10 +119,23 @@ export class SessionService {
     }));
   }
 
+  /** What is sealed of a token response: the tokens and the QWAC they are bound to. */
   #pick(tokens: TokenSet): BankTokens {
-    return tokens.refreshToken
-      ? { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }
-      : { accessToken: tokens.accessToken };
+    return {
+      accessToken: tokens.accessToken,
+      ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+      qwac: this.#qwac,
+    };
+  }
+
+  /** Whether the tokens were issued to another QWAC than the one the BFF presents now. */
+  #boundElsewhere(tokens: BankTokens): boolean {
+    return tokens.qwac !== undefined && tokens.qwac !== this.#qwac;
+  }
+
+  /** Whether the tokens must be refreshed before any use: about to expire, or bound elsewhere. */
+  #stale(record: SessionRecord, tokens: BankTokens): boolean {
+    return record.accessExpiresAt - EXPIRY_MARGIN_MS <= this.#now() || this.#boundElsewhere(tokens);
   }
 
   /** Applies a patch computed from the latest record, retrying if another update came first. */
@@ -151,34 +173,39 @@ export class SessionService {
   }
 
   /**
-   * Calls the bank with the session's access token: refreshes first when it is about to expire,
-   * and on a 401 refreshes once and replays once.
+   * Calls the bank with the session's access token. Refreshes first when the token is about to
+   * expire or was issued to a QWAC since renewed. When the bank refuses the token (a 401, or a
+   * 403 for a token whose QWAC is not recorded: some banks answer a binding mismatch so), it
+   * refreshes once and replays once, never more.
+   *
+   * Only the bank's verdict at the token endpoint ends a consent. A refused replay after a
+   * successful refresh is a fault on this side (the QSealC, a signature, the clock), which a new
+   * consent would not fix: a `bank_error`, and the session stays active.
    */
   async callBank(record: SessionRecord, request: BankRequest): Promise<BankResponse> {
     const bank = this.#bank(record.aspsp);
     this.#assertUsable(record);
     let tokens = this.#open(record);
-    if (record.accessExpiresAt - EXPIRY_MARGIN_MS <= this.#now()) {
-      tokens = await this.refresh(record.id, tokens.accessToken);
-    }
+    if (this.#stale(record, tokens)) tokens = await this.refresh(record.id, tokens.accessToken);
     try {
       return await bank.requestResource({ ...request, accessToken: tokens.accessToken });
     } catch (error) {
-      if (!hasCode(error, 'bank_unauthorized')) throw error;
+      const mayBeBinding = tokens.qwac === undefined && hasCode(error, 'access_denied');
+      if (!hasCode(error, 'bank_unauthorized') && !mayBeBinding) throw error;
     }
     tokens = await this.refresh(record.id, tokens.accessToken);
     try {
       return await bank.requestResource({ ...request, accessToken: tokens.accessToken });
     } catch (error) {
       if (!hasCode(error, 'bank_unauthorized')) throw error;
-      await this.#markReauth(record.id);
+      this.#logger.warn(
+        { aspsp: record.aspsp, code: 'bank_error', bankMessage: error.bankMessage },
+        'the bank refuses a freshly refreshed access token: check the QWAC, the QSealC and the clock',
+      );
       throw new BffError(
-        'reauth_required',
-        'the bank refuses the renewed token: authenticate again',
-        {
-          aspsp: record.aspsp,
-          cause: error,
-        },
+        'bank_error',
+        'the bank refuses a freshly refreshed access token: the BFF’s certificates or clock are at fault',
+        { aspsp: record.aspsp, cause: error },
       );
     }
   }
@@ -221,20 +248,15 @@ export class SessionService {
     if (!record) throw new BffError('session_required', 'the session no longer exists');
     this.#assertUsable(record);
     const current = this.#open(record);
-    if (
-      current.accessToken !== staleAccessToken &&
-      record.accessExpiresAt - EXPIRY_MARGIN_MS > this.#now()
-    ) {
-      return current;
-    }
+    if (current.accessToken !== staleAccessToken && !this.#stale(record, current)) return current;
     if (!current.refreshToken) {
       await this.#markReauth(id);
       throw new BffError(
         'reauth_required',
-        'the bank issues no refresh token: authenticate again',
-        {
-          aspsp: record.aspsp,
-        },
+        this.#boundElsewhere(current)
+          ? 'the TPP’s QWAC was renewed and this bank issues no refresh token: authenticate again'
+          : 'the bank issues no refresh token: authenticate again',
+        { aspsp: record.aspsp },
       );
     }
     let fresh: TokenSet;
@@ -249,6 +271,7 @@ export class SessionService {
     const next: BankTokens = {
       accessToken: fresh.accessToken,
       ...(refreshToken ? { refreshToken } : {}),
+      qwac: this.#qwac,
     };
     const now = this.#now();
     await this.#update(id, (latest) => ({
@@ -257,7 +280,11 @@ export class SessionService {
       ...(fresh.scopes ? { scopes: fresh.scopes } : {}),
     }));
     this.#logger.info(
-      { aspsp: record.aspsp, rotated: fresh.refreshToken !== undefined },
+      {
+        aspsp: record.aspsp,
+        rotated: fresh.refreshToken !== undefined,
+        qwacRenewed: this.#boundElsewhere(current),
+      },
       'refreshed bank tokens',
     );
     return next;

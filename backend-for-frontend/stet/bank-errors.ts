@@ -20,7 +20,35 @@ export interface BankRefusal {
    * RFC 6750 §3 `error` of a `WWW-Authenticate` challenge.
    */
   error?: string | undefined;
+  /** The bank's own words, from `readBankMessage`. */
+  bankMessage?: string | undefined;
   cause?: unknown;
+}
+
+/** Longest bank message kept for the logs. */
+const BANK_MESSAGE_MAX = 200;
+/** A run that could be a token, a code or a key: never logged, whoever echoes it. */
+const SECRET_LIKE = /[A-Za-z0-9\-._~+/]{24,}=*/g;
+
+/**
+ * The `message` of a STET error body (`ErrorModel`, STET 1.4.0.47), for the logs: at most 200
+ * printable characters, with anything long enough to be a token replaced by `[redacted]`, as a
+ * bank may echo what it refused. `undefined` when the body is not such an error.
+ */
+export function readBankMessage(text: string): string | undefined {
+  let message: unknown;
+  try {
+    message = (JSON.parse(text) as { message?: unknown } | null)?.message;
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'string') return undefined;
+  const clean = message
+    .replace(/[^\x20-\x7e\u00a0-\u024f\u2019]/g, ' ')
+    .replace(SECRET_LIKE, '[redacted]')
+    .trim();
+  if (clean === '') return undefined;
+  return clean.length > BANK_MESSAGE_MAX ? `${clean.slice(0, BANK_MESSAGE_MAX - 1)}…` : clean;
 }
 
 /** A bank's error code is quoted in messages only when it has the RFC 6749 §5.2 shape. */
@@ -44,8 +72,12 @@ const SAFE_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/i;
  * customer's data: no `bankStatus`, so no route mistakes it for a refusal of the page's input.
  */
 export function toBankError(aspsp: string, call: BankCall, refusal: BankRefusal): BffError {
-  const { status, error, cause } = refusal;
-  const base = { aspsp, ...(cause === undefined ? {} : { cause }) };
+  const { status, error, cause, bankMessage } = refusal;
+  const base = {
+    aspsp,
+    ...(cause === undefined ? {} : { cause }),
+    ...(bankMessage === undefined ? {} : { bankMessage }),
+  };
   const answered = `the bank answered ${status}${error && SAFE_ERROR_CODE.test(error) ? ` ${error}` : ''}`;
   if (status >= 300 && status < 400) return new BffError('bank_error', answered, base);
   if (status === 429) {

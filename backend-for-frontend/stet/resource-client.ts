@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { BffError, hasCode } from '../errors.js';
-import { toBankError } from './bank-errors.js';
+import { readBankMessage, toBankError } from './bank-errors.js';
 import type { BankProfile, PsuContext } from './bank-profile.js';
 import { signRequest } from './http-signature.js';
 import { toTransportError, type BankTransport } from './transport.js';
@@ -143,10 +143,12 @@ export class ResourceClient {
       );
     } catch (error) {
       if (error instanceof oauth.WWWAuthenticateChallengeError) {
+        const text = await error.response.text().catch(() => '');
         throw toBankError(aspsp, 'resource', {
           status: error.status,
           headers: error.response.headers,
           error: error.cause[0]?.parameters.error,
+          bankMessage: readBankMessage(text),
           cause: error,
         });
       }
@@ -161,7 +163,11 @@ export class ResourceClient {
     const status = response.status;
     const text = await response.text();
     if (status < 200 || status >= 300) {
-      throw toBankError(aspsp, 'resource', { status, headers: response.headers });
+      throw toBankError(aspsp, 'resource', {
+        status,
+        headers: response.headers,
+        bankMessage: readBankMessage(text),
+      });
     }
     if (status === 204 || text === '') return { status, body: undefined };
     try {

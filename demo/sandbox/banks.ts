@@ -175,7 +175,7 @@ export const SANDBOX_BANKS: readonly BankDefinition[] = [
       consentsEndpoint: false,
       revocationEndpoint: false,
       linkStyle: 'absolute-path',
-      certificateMismatchStatus: 401,
+      certificateMismatchStatus: 403,
     },
   },
   {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toBankError, type BankCall } from '../../backend-for-frontend/stet/bank-errors.js';
+import {
+  readBankMessage,
+  toBankError,
+  type BankCall,
+} from '../../backend-for-frontend/stet/bank-errors.js';
 
 const TOKEN_CALLS: BankCall[] = ['code-exchange', 'refresh', 'revocation'];
 const ALL_CALLS: BankCall[] = ['resource', ...TOKEN_CALLS];
@@ -120,5 +124,37 @@ describe('toBankError', () => {
       const odd = toBankError('azur', 'refresh', { status: 400, error: '{"x":"<b>"}' });
       assert.equal(odd.message, 'the bank answered 400');
     });
+  });
+});
+
+describe('readBankMessage', () => {
+  it('keeps the message of a STET error body, for the logs only', () => {
+    const body = JSON.stringify({ status: 401, message: 'signature does not verify' });
+    assert.equal(readBankMessage(body), 'signature does not verify');
+    const error = toBankError('mistral', 'resource', {
+      status: 401,
+      bankMessage: readBankMessage(body),
+    });
+    assert.equal(error.bankMessage, 'signature does not verify');
+    assert.doesNotMatch(error.message, /signature/, 'the page’s message stays the BFF’s own');
+  });
+
+  it('redacts anything long enough to be a token that a bank echoes', () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl';
+    const message = readBankMessage(JSON.stringify({ message: `token ${token} is unknown` }));
+    assert.equal(message, 'token [redacted] is unknown');
+  });
+
+  it('bounds the length and drops control characters', () => {
+    const message = readBankMessage(JSON.stringify({ message: `a\nb ${'word '.repeat(100)}` }));
+    assert.ok(message);
+    assert.equal(message.length, 200);
+    assert.match(message, /^a b word/);
+  });
+
+  it('has nothing to say of a body that is not a STET error', () => {
+    for (const body of ['', 'not json', 'null', '{"message":42}', '{"message":"   "}', '[]']) {
+      assert.equal(readBankMessage(body), undefined, body);
+    }
   });
 });

@@ -428,6 +428,7 @@ describe('attacks on the BFF', () => {
         sealer: {} as TokenSealer,
         banks: new Map(),
         logger: createLogger({ level: 'silent' }),
+        qwacThumbprint: 'unused',
       });
       const handle = randomBytes(32).toString('base64url');
       await assert.rejects(service.findSession(handle), { code: 'session_required' });

@@ -256,8 +256,8 @@ describe('sandbox AISP and CBPII APIs', () => {
     it('refuses a token presented with another certificate (RFC 8705 §3)', async () => {
       const rogue = createMtlsAgent(sandbox.pki, 'rogue-qwac');
       try {
-        const response = await sandbox.callApi('bocage', '/accounts', {
-          token: token('bocage'),
+        const response = await sandbox.callApi('mistral', '/accounts', {
+          token: token('mistral'),
           agent: rogue,
         });
         assert.equal(response.status, 401);

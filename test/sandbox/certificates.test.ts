@@ -10,7 +10,6 @@ import {
   CLIENT_ID,
   QSEALC_URL,
   startTestSandbox,
-  withProfile,
   type TestSandbox,
   type Tokens,
 } from '../support/sandbox.js';
@@ -59,8 +58,6 @@ describe('certificate renewal at the sandbox banks', () => {
 
   before(async () => {
     sandbox = await startTestSandbox({
-      // Bocage answers a certificate-binding mismatch with 403, as some real banks do.
-      banks: withProfile('bocage', { certificateMismatchStatus: 403 }),
       // Every refused signature may fetch again: each test publishes what it needs.
       qsealcRefetchIntervalMs: 0,
     });
@@ -102,7 +99,7 @@ describe('certificate renewal at the sandbox banks', () => {
       assert.match(challenged.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
     });
 
-    it('answers a binding mismatch with a bare 403 where the profile says so', async () => {
+    it('answers a binding mismatch with a bare 403 where the profile says so (bocage)', async () => {
       const tokens = await sandbox.connect('bocage');
       const response = await sandbox.callApi('bocage', '/accounts', {
         token: tokens.access_token,
