@@ -59,6 +59,10 @@ export const SETTINGS = {
     'BFF_CERT_WARNING_DAYS',
     'days before the QWAC or QSealC expires from which start-up logs a warning (default 30)',
   ],
+  consentWarningDays: [
+    'BFF_CONSENT_WARNING_DAYS',
+    'days before a consent ends from which its session is `expiring`, so the customer can renew it in time (default 14; 0: never)',
+  ],
   widgetDir: [
     'BFF_WIDGET_DIR',
     'folder of the widget drop-in build to serve at /bank-connect.js (default: the installed @bank-connect/widget)',
@@ -142,6 +146,7 @@ const settingsSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   widgetDir: z.string().min(1).optional(),
   certificateWarningDays: z.coerce.number().int().min(1).max(3_650).default(30),
+  consentWarningDays: z.coerce.number().int().min(0).max(90).default(14),
 });
 
 export interface BffConfig {
@@ -163,6 +168,8 @@ export interface BffConfig {
   flowsPerMinute: number;
   logLevel: string;
   certificateWarningDays: number;
+  /** Days before a consent ends from which `GET /v1/session` says `expiring`. */
+  consentWarningDays: number;
   /** The widget drop-in build to serve; the installed @bank-connect/widget when absent. */
   widgetDir?: string;
 }
@@ -363,6 +370,7 @@ export function loadConfig(
     flowsPerMinute: settings.flowsPerMinute,
     logLevel: settings.logLevel,
     certificateWarningDays: settings.certificateWarningDays,
+    consentWarningDays: settings.consentWarningDays,
     ...(settings.widgetDir ? { widgetDir: path.resolve(cwd, settings.widgetDir) } : {}),
   };
 }

@@ -167,6 +167,7 @@ export function createBankConnectRouter(
     banks,
     logger,
     qwacThumbprint: config.qwac.thumbprint,
+    consentWarningDays: config.consentWarningDays,
     now,
   });
   const flows = new FlowService({

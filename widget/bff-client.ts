@@ -64,7 +64,7 @@ export class BffClient {
       sessionHandle,
       check: (session) =>
         hasStrings(session, 'aspsp expiresAt') &&
-        (session.status === 'active' || session.status === 'reauth_required'),
+        ['active', 'expiring', 'reauth_required'].includes(session.status as string),
     });
   }
 

@@ -221,7 +221,12 @@ export type CallbackMessage = z.infer<typeof callbackMessageSchema>;
 // Sessions
 // ---------------------------------------------------------------------------------------------
 
-export const sessionStatusSchema = z.enum(['active', 'reauth_required']);
+/**
+ * `active`; `expiring` once the consent ends within the BFF's warning window
+ * (`BFF_CONSENT_WARNING_DAYS`): the data still flows, and the customer should renew now;
+ * `reauth_required` once it has ended, or the bank has ended it.
+ */
+export const sessionStatusSchema = z.enum(['active', 'expiring', 'reauth_required']);
 
 export const sessionInfoSchema = named(
   z.strictObject({

@@ -45,6 +45,8 @@ export interface SessionServiceDeps {
   logger: Logger;
   /** The thumbprint of the QWAC the BFF presents now (`config.qwac.thumbprint`). */
   qwacThumbprint: string;
+  /** Days before a consent's end from which its session is `expiring` (0: never). */
+  consentWarningDays?: number;
   now?: () => number;
 }
 
@@ -55,6 +57,7 @@ export class SessionService {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #qwac: string;
+  readonly #warningMs: number;
   readonly #refreshing = new Map<string, Promise<BankTokens>>();
   readonly #lock: RefreshLock;
 
@@ -65,6 +68,7 @@ export class SessionService {
     this.#logger = deps.logger;
     this.#now = deps.now ?? Date.now;
     this.#qwac = deps.qwacThumbprint;
+    this.#warningMs = (deps.consentWarningDays ?? 0) * 86_400_000;
     this.#lock = deps.store.refreshLock ?? new InProcessRefreshLock();
   }
 
@@ -163,13 +167,22 @@ export class SessionService {
 
   /** What the page may know of a session: never a token. */
   describe(record: SessionRecord): SessionInfo {
-    const expired = record.consentExpiresAt <= this.#now();
     return {
       aspsp: record.aspsp,
       scopes: record.scopes,
       expiresAt: new Date(record.consentExpiresAt).toISOString(),
-      status: expired ? 'reauth_required' : record.status,
+      status: this.statusOf(record),
     };
+  }
+
+  /**
+   * The session's status as the page and the partner see it: `reauth_required` once the consent
+   * has ended, `expiring` within the warning window before its end, else `active`.
+   */
+  statusOf(record: SessionRecord): SessionInfo['status'] {
+    const left = record.consentExpiresAt - this.#now();
+    if (record.status === 'reauth_required' || left <= 0) return 'reauth_required';
+    return left <= this.#warningMs ? 'expiring' : 'active';
   }
 
   /**
