@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { AspspSummary, BankScope, FlowMode } from './contract.js';
+import type { AspspSummary, BankScope } from './contract.js';
 import { AuthorizationController } from './authorization/authorization-controller.js';
-import { currentPageUrl, preferRedirect, readReturnedFlow } from './authorization/redirect.js';
+import { readReturnedFlow } from './authorization/returned-flow.js';
 import { BankPicker, rememberLastUsedAspsp } from './bank-picker.js';
 import { BffClient, parseBffUrl } from './bff-client.js';
 import { findServingBff } from './served-from.js';
@@ -209,7 +209,8 @@ export class BankConnect extends LitElement {
   partner = '';
 
   #client: BffClient | undefined;
-  #catalogueLoad: Promise<void> | undefined;
+  /** Chunks being fetched (messages, the consent): `updateComplete` waits for them. */
+  #loads = new Set<Promise<void>>();
   #catalogueFailed = false;
   #initialised = false;
   #moveFocus = false;
@@ -273,28 +274,32 @@ export class BankConnect extends LitElement {
     const lang = resolveLang(this.lang);
     if (catalogues.loaded[lang]) return;
     this.#catalogueFailed = false;
-    this.#catalogueLoad = loadCatalogue(lang).then(
-      () => {
-        this.#catalogueLoad = undefined;
-        this.requestUpdate();
-      },
-      (cause: unknown) => {
-        this.#catalogueLoad = undefined;
-        this.#catalogueFailed = true;
-        this.#fail(
-          new BankConnectError('SCRIPT_LOAD_FAILED', `the ${lang} messages could not be loaded`, {
-            cause,
-          }),
-        );
-      },
+    this.#whileLoading(
+      loadCatalogue(lang).then(
+        () => this.requestUpdate(),
+        (cause: unknown) => {
+          this.#catalogueFailed = true;
+          this.#fail(
+            new BankConnectError('SCRIPT_LOAD_FAILED', `the ${lang} messages could not be loaded`, {
+              cause,
+            }),
+          );
+        },
+      ),
     );
   }
 
-  /** Lit's update promise, which also waits for the element's messages (Lit docs, "Lifecycle"). */
+  /** Has `updateComplete` wait for `load`, which handles its own failure. */
+  #whileLoading(load: Promise<void>): void {
+    this.#loads.add(load);
+    void load.then(() => this.#loads.delete(load));
+  }
+
+  /** Lit's update promise, which also waits for the chunks being fetched (Lit docs, "Lifecycle"). */
   protected override async getUpdateComplete(): Promise<boolean> {
     let result = await super.getUpdateComplete();
-    while (this.#catalogueLoad) {
-      await this.#catalogueLoad;
+    while (this.#loads.size > 0) {
+      await Promise.all(this.#loads);
       result = await super.getUpdateComplete();
     }
     return result;
@@ -308,8 +313,24 @@ export class BankConnect extends LitElement {
   #show(view: BankConnectView, moveFocus: boolean): void {
     this.view = view;
     this.#moveFocus = moveFocus;
-    // The customer reads the consent: time enough to fetch the flow code before the click.
-    if (view === 'confirm') this.#authorization.preload();
+  }
+
+  /**
+   * Shows the consent once the consent chunk is there (its messages come with it), so that
+   * "Continue" opens the bank's popup synchronously in the click.
+   */
+  #showConfirm(moveFocus: boolean): void {
+    const generation = this.#generation;
+    this.#whileLoading(
+      this.#authorization.load().then(
+        () => {
+          if (generation === this.#generation && this.selectedId) this.#show('confirm', moveFocus);
+        },
+        (error: BankConnectError) => {
+          if (generation === this.#generation) this.#fail(error, 'confirm');
+        },
+      ),
+    );
   }
 
   #focusView(): void {
@@ -352,6 +373,9 @@ export class BankConnect extends LitElement {
         });
         if (generation !== this.#generation) return;
         if (info) {
+          // Either view comes with the consent chunk.
+          await this.#authorization.load();
+          if (generation !== this.#generation) return;
           this.selectedId = info.aspsp;
           this.#setDirectory(await directory.catch(() => []));
           if (generation !== this.#generation) return;
@@ -420,11 +444,6 @@ export class BankConnect extends LitElement {
     return this.partner || (globalThis.location?.hostname ?? '');
   }
 
-  #resolveMode(): FlowMode {
-    if (this.mode === 'popup' || this.mode === 'redirect') return this.mode;
-    return preferRedirect() ? 'redirect' : 'popup';
-  }
-
   #requestedScopes(): BankScope[] {
     const scopes = this.scopes
       .split(/\s+/)
@@ -435,20 +454,21 @@ export class BankConnect extends LitElement {
   #handleSelect(aspsp: AspspSummary, moveFocus = true): void {
     this.selectedId = aspsp.id;
     this.#step('select_bank');
-    this.#show('confirm', moveFocus);
+    this.#showConfirm(moveFocus);
   }
 
   /** Runs synchronously in the click: the popup must open before any await. */
-  #handleContinue(mode: FlowMode = this.#resolveMode()): void {
+  #handleContinue(mode: string = this.mode): void {
     const aspsp = this.selectedId;
-    if (!this.#client || !aspsp) return;
+    const flow = this.#authorization.flow;
+    if (!this.#client || !aspsp || !flow) return;
     this.#step('confirm');
-    this.#authorization.start({
+    flow.start_({
       client: this.#client,
       aspsp,
       scopes: this.#requestedScopes(),
       mode,
-      returnTo: this.returnTo || currentPageUrl(),
+      returnTo: this.returnTo,
       sessionHandle: this.reconnecting ? this.session : undefined,
     });
   }
@@ -485,7 +505,7 @@ export class BankConnect extends LitElement {
   #handleRetry(): void {
     this.#loadCatalogue();
     if (this.selectedId) {
-      this.#show('confirm', true);
+      this.#showConfirm(true);
     } else {
       void this.#initialise();
     }

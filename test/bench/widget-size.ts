@@ -122,7 +122,7 @@ export async function measureWidgetSize(): Promise<WidgetSizeReport> {
   const lazy = dropIn.filter((chunk) => !entryFiles.has(chunk.fileName));
   const flowFiles = new Set(
     lazy
-      .filter((chunk) => /\/authorization-flow-/.test(chunk.fileName))
+      .filter((chunk) => /\/consent-/.test(chunk.fileName))
       .flatMap((chunk) => [...staticClosure(dropIn, chunk.fileName)]),
   );
   const frenchFiles = new Set([...entryFiles, ...flowFiles]);
