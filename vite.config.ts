@@ -106,7 +106,7 @@ function minifyLitTemplates(): Plugin {
  * convention for internal members that `#private` cannot cover because another module reads
  * them. Such a member is never public API, a Lit reactive property, a field of the BFF's JSON, nor
  * anything another tab or another copy of the script reads (the relay, stored flows, broadcast
- * results): those keep their names. Lit and oauth4webapi have no such names. Runs on each chunk
+ * results): those keep their names. Lit has no such names. Runs on each chunk
  * before minification with one cache per build, so that every chunk agrees on the short names.
  */
 function mangleInternalProperties(): Plugin {
@@ -189,7 +189,7 @@ function layOutDropIn(): Plugin {
  *   consent (`widget/consent.ts`: the authorization flow and the French messages of the consent)
  *   when a bank is chosen and the English messages only where `lang="en"` is set, as chunks
  *   fetched from where the entry came from;
- * - `--mode es`: `es/`, ES modules for bundlers, with Lit and oauth4webapi left external; the
+ * - `--mode es`: `es/`, ES modules for bundlers, with Lit left external; the
  *   consent and the English messages are chunks too.
  */
 export default defineConfig(({ mode }) => {
@@ -218,7 +218,7 @@ export default defineConfig(({ mode }) => {
         // imports (see layOutDropIn); under 'strict', Rolldown gives it a chunk of its own, one
         // more request before the element can start.
         preserveEntrySignatures: es ? 'strict' : 'allow-extension',
-        external: es ? [/^lit($|\/)/, /^@lit\//, /^oauth4webapi$/] : [],
+        external: es ? [/^lit($|\/)/, /^@lit\//] : [],
         // Library mode keeps whitespace in ES output by default; the budgets are for minified code.
         // The ES build keeps its `@__PURE__` marks for the app's bundler to tree-shake with; the
         // drop-in is final, and they cost it 34 B gzip.

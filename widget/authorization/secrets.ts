@@ -27,11 +27,7 @@ export async function calculateCodeChallenge(codeVerifier: string): Promise<stri
   return encodeBase64Url(new Uint8Array(digest));
 }
 
-/**
- * Generates `state` and a PKCE S256 pair (RFC 7636 §4.1–4.2) with Web Crypto alone: what
- * oauth4webapi's helpers do, without the base64 decoder and argument checks they bring into the
- * consent chunk (286 B gzip).
- */
+/** Generates `state` and a PKCE S256 pair (RFC 7636 §4.1–4.2) with Web Crypto. */
 export async function createAuthorizationSecrets(): Promise<AuthorizationSecrets> {
   const codeVerifier = generateRandomValue();
   return {
