@@ -1,4 +1,5 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import type { nothing } from 'lit';
+import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
 import type { AspspSummary, BankScope } from './contract.js';
 import { AuthorizationController } from './authorization/authorization-controller.js';
 import { readReturnedFlow } from './authorization/returned-flow.js';
@@ -16,6 +17,7 @@ import {
 import type { MessageKey } from './locales/fr.js';
 import { catalogues, loadCatalogue, resolveLang, translate } from './locales/translate.js';
 import { bankConnectStyles } from './styles.js';
+import { renderText, type Action } from './views.js';
 
 /** The views of the element, one per step of the customer's journey. */
 export type BankConnectView =
@@ -57,9 +59,6 @@ const ERROR_MESSAGES: [RegExp, MessageKey][] = [
   [/^FLOW_/, 'errorExpired'],
   [/_MISMATCH$|^INVALID_CALLBACK$/, 'errorSecurity'],
 ];
-
-/** A button: its label and what a click does. The first button of a view is its primary one. */
-type Action = [label: MessageKey, onClick: () => void];
 
 /**
  * Open-banking consent for French STET PSD2 banks. The customer picks a bank, signs in there
@@ -533,79 +532,21 @@ export class BankConnect extends LitElement {
     `;
   }
 
-  /** What follows the heading; loading, redirecting and completing have only their heading. */
+  /** What follows the heading: the picker, an error, or a view of the consent chunk. */
   #renderBody(): TemplateResult | typeof nothing {
     const retry: Action = ['retry', () => this.#handleRetry()];
-    // A reconnect renews the consent of one bank: there is no other bank to choose.
-    const changeBank: Action[] = this.reconnecting
-      ? []
-      : [['changeBank', () => this.#handleChangeBank()]];
-    switch (this.view) {
-      case 'choose':
-        return this.#picker.render();
-      case 'confirm':
-        return this.#renderConfirm(changeBank);
-      case 'waiting':
-        return this.#renderText('waitingHint', [
-          ['reopenWindow', () => this.#authorization.flow?.reopen_()],
-          ['cancel', () => this.#authorization.flow?.cancel_()],
-        ]);
-      case 'popup-blocked':
-        return this.#renderText('popupBlockedHint', [
-          ['continueHere', () => this.#handleContinue('redirect')],
-          ['tryPopupAgain', () => this.#handleContinue('popup')],
-        ]);
-      case 'connected':
-        return this.#renderText('connectedBody');
-      case 'cancelled':
-        return this.#renderText(`cancelled_${this.cancelReason}`, [retry, ...changeBank]);
-      case 'error':
-        return this.#renderError(retry);
-      default:
-        return nothing;
-    }
-  }
-
-  /** A paragraph and, when `actions` is given, the row of buttons (even empty, for the layout). */
-  #renderText(
-    key: MessageKey,
-    actions?: Action[],
-    params?: Record<string, string>,
-  ): TemplateResult {
-    return html`<p>${this.#t(key, params)}</p>
-      ${actions ? this.#renderActions(actions) : nothing}`;
-  }
-
-  #renderActions(actions: Action[]): TemplateResult {
-    return html`<div class="actions" part="actions">
-      ${actions.map(
-        ([label, onClick], index) =>
-          html`<button
-            type="button"
-            part=${index ? 'button' : 'button primary-button'}
-            class=${index ? '' : 'primary'}
-            @click=${onClick}
-          >
-            ${this.#t(label)}
-          </button>`,
-      )}
-    </div>`;
-  }
-
-  #renderConfirm(changeBank: Action[]): TemplateResult {
-    const days = this.#selected()?.consentDays;
-    return html`
-      <div part="consent">
-        ${this.reconnecting ? html`<p>${this.#t('reconnectIntro')}</p>` : nothing}
-        <p>${this.#t('confirmIntro')}</p>
-        <ul class="scopes">
-          ${this.#requestedScopes().map((scope) => html`<li>${this.#t(`scope_${scope}`)}</li>`)}
-        </ul>
-        <p>${days ? this.#t('confirmDuration', { days }) : this.#t('confirmDurationUnknown')}</p>
-        <p>${this.#t('confirmBank')}</p>
-      </div>
-      ${this.#renderActions([['continueToBank', () => this.#handleContinue()], ...changeBank])}
-    `;
+    if (this.view === 'choose') return this.#picker.render();
+    if (this.view === 'error') return this.#renderError(retry);
+    return this.#authorization.render(this.view, {
+      t_: (key, params) => this.#t(key, params),
+      reconnecting_: this.reconnecting,
+      cancelReason_: this.cancelReason,
+      consentDays_: this.#selected()?.consentDays,
+      scopes_: this.#requestedScopes(),
+      retry_: retry,
+      changeBank_: this.reconnecting ? [] : [['changeBank', () => this.#handleChangeBank()]],
+      continue_: (mode) => this.#handleContinue(mode),
+    });
   }
 
   #renderError(retry: Action): TemplateResult {
@@ -616,6 +557,6 @@ export class BankConnect extends LitElement {
       : this.error?.retryable
         ? [retry]
         : [['startOver', () => this.#handleChangeBank()]];
-    return this.#renderText(message, actions, { code });
+    return renderText((key, params) => this.#t(key, params), message, actions, { code });
   }
 }

@@ -1,22 +1,32 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import {
+  nothing,
+  type ReactiveController,
+  type ReactiveControllerHost,
+  type TemplateResult,
+} from 'lit';
+import type { BankConnectView } from '../bank-connect.js';
 import type { BffClient } from '../bff-client.js';
 import { BankConnectError } from '../errors.js';
 import { catalogues } from '../locales/translate.js';
 import type { AuthorizationFlow, AuthorizationListener } from './authorization-flow.js';
 import { flowModule } from './load-flow.js';
 import type { ReturnedFlow } from './returned-flow.js';
+import type { ConsentViewContext } from '../consent-views.js';
+
+type ConsentModule = Awaited<ReturnType<typeof flowModule.load>>;
 
 export type { AuthorizationListener, AuthorizationRequest } from './authorization-flow.js';
 
 /**
- * The element's side of the authorization: fetches the consent chunk (the flow, and the French
- * messages of the consent and what follows) once per element, and closes the bank window when
- * the element leaves the page. The element shows the consent only once the chunk is there, so
- * that its button starts the flow, popup included, synchronously in the click.
+ * The element's side of the authorization: fetches the consent chunk (the consent and the views
+ * after it, their French messages, and the flow) once per element, and closes the bank window
+ * when the element leaves the page. The element shows the consent only once the chunk is there,
+ * so that its button starts the flow, popup included, synchronously in the click.
  */
 export class AuthorizationController implements ReactiveController {
   #listener: AuthorizationListener;
   #loading: Promise<AuthorizationFlow> | undefined;
+  #module: ConsentModule | undefined;
   #flow: AuthorizationFlow | undefined;
 
   constructor(host: ReactiveControllerHost, listener: AuthorizationListener) {
@@ -42,6 +52,7 @@ export class AuthorizationController implements ReactiveController {
     this.#loading ??= flowModule.load().then(
       (module) => {
         Object.assign(catalogues.loaded.fr, module.frConsent);
+        this.#module = module;
         return (this.#flow = new module.AuthorizationFlow(this.#listener));
       },
       (cause: unknown) => {
@@ -54,6 +65,13 @@ export class AuthorizationController implements ReactiveController {
       },
     );
     return this.#loading;
+  }
+
+  /** The body of a view of the consent chunk; nothing until the chunk is there. */
+  render(view: BankConnectView, context: ConsentViewContext): TemplateResult | typeof nothing {
+    return this.#module && this.#flow
+      ? this.#module.renderConsentView(view, context, this.#flow)
+      : nothing;
   }
 
   /**
