@@ -209,7 +209,15 @@ export default defineConfig(({ mode }) => {
       target: 'es2022',
       outDir: es ? 'widget/dist/es' : 'widget/dist/drop-in',
       emptyOutDir: true,
-      minify: true,
+      // The drop-in, minified by Rolldown (output.minify below), goes through terser too: its
+      // second look at the code saves another 49 B gzip in the entry and 94 B in a French consent.
+      minify: es ? true : 'terser',
+      terserOptions: {
+        module: true,
+        ecma: 2020,
+        compress: { passes: 2 },
+        format: { comments: false, preserve_annotations: false },
+      },
       sourcemap: es,
       reportCompressedSize: false,
       lib,
