@@ -321,7 +321,7 @@ export class BankConnect extends LitElement {
   #showConfirm(moveFocus: boolean): void {
     const generation = this.#generation;
     this.#whileLoading(
-      this.#authorization.load().then(
+      this.#authorization.load_().then(
         () => {
           if (generation === this.#generation && this.selectedId) this.#show('confirm', moveFocus);
         },
@@ -336,7 +336,7 @@ export class BankConnect extends LitElement {
     const root = this.shadowRoot;
     if (!root) return;
     if (this.view === 'choose') {
-      this.#picker.focus();
+      this.#picker.focus_();
       return;
     }
     root.querySelector<HTMLElement>('[data-autofocus]')?.focus();
@@ -358,22 +358,22 @@ export class BankConnect extends LitElement {
     }
     const client = this.#client;
     const returned = readReturnedFlow(globalThis.location?.hash ?? '');
-    const directory = client.listAspsps().then((result) => result.aspsps);
+    const directory = client.listAspsps_().then((result) => result.aspsps);
     if (returned) {
       directory.then((aspsps) => this.#setDirectory(aspsps)).catch(() => undefined);
-      const taken = await this.#authorization.resume(client, returned, this.session || undefined);
+      const taken = await this.#authorization.resume_(client, returned, this.session || undefined);
       if (taken) return;
     }
     try {
       if (this.session) {
         // An unknown or revoked handle is no session: the customer connects a bank afresh.
-        const info = await client.getSession(this.session).catch((error: BankConnectError) => {
+        const info = await client.getSession_(this.session).catch((error: BankConnectError) => {
           if (error.code !== 'SESSION_REQUIRED') throw error;
         });
         if (generation !== this.#generation) return;
         if (info) {
           // Either view comes with the consent chunk.
-          await this.#authorization.load();
+          await this.#authorization.load_();
           if (generation !== this.#generation) return;
           this.selectedId = info.aspsp;
           this.#setDirectory(await directory.catch(() => []));
@@ -412,7 +412,7 @@ export class BankConnect extends LitElement {
 
   #setDirectory(aspsps: AspspSummary[]): void {
     this.directory = aspsps;
-    this.#picker.setDirectory(aspsps);
+    this.#picker.setDirectory_(aspsps);
   }
 
   #fail(error: BankConnectError, step: FlowStep = this.#flowStep()): void {
@@ -459,7 +459,7 @@ export class BankConnect extends LitElement {
   /** Runs synchronously in the click: the popup must open before any await. */
   #handleContinue(mode: string = this.mode): void {
     const aspsp = this.selectedId;
-    const flow = this.#authorization.flow;
+    const flow = this.#authorization.flow_;
     if (!this.#client || !aspsp || !flow) return;
     this.#step('confirm');
     flow.start_({
@@ -493,7 +493,7 @@ export class BankConnect extends LitElement {
   #handleChangeBank(): void {
     this.selectedId = undefined;
     this.reconnecting = false;
-    this.#picker.reset();
+    this.#picker.reset_();
     if (this.directory.length === 0) {
       void this.#initialise();
       return;
@@ -537,7 +537,7 @@ export class BankConnect extends LitElement {
     const retry: Action = ['retry', () => this.#handleRetry()];
     if (this.view === 'choose') return this.#picker.render();
     if (this.view === 'error') return this.#renderError(retry);
-    return this.#authorization.render(this.view, {
+    return this.#authorization.render_(this.view, {
       t_: (key, params) => this.#t(key, params),
       reconnecting_: this.reconnecting,
       cancelReason_: this.cancelReason,

@@ -21,7 +21,8 @@ export type { AuthorizationListener, AuthorizationRequest } from './authorizatio
  * The element's side of the authorization: fetches the consent chunk (the consent and the views
  * after it, their French messages, and the flow) once per element, and closes the bank window
  * when the element leaves the page. The element shows the consent only once the chunk is there,
- * so that its button starts the flow, popup included, synchronously in the click.
+ * so that its button starts the flow, popup included, synchronously in the click. Members
+ * ending in `_` are internal: the build shortens their names (see vite.config.ts).
  */
 export class AuthorizationController implements ReactiveController {
   #listener: AuthorizationListener;
@@ -40,7 +41,7 @@ export class AuthorizationController implements ReactiveController {
   }
 
   /** The flow, once its chunk is loaded: starting, reopening and cancelling go to it. */
-  get flow(): AuthorizationFlow | undefined {
+  get flow_(): AuthorizationFlow | undefined {
     return this.#flow;
   }
 
@@ -48,7 +49,7 @@ export class AuthorizationController implements ReactiveController {
    * Fetches the consent chunk, once. A failure is a retryable `SCRIPT_LOAD_FAILED`, and is
    * forgotten, so that a retry fetches again.
    */
-  load(): Promise<AuthorizationFlow> {
+  load_(): Promise<AuthorizationFlow> {
     this.#loading ??= flowModule.load().then(
       (module) => {
         Object.assign(catalogues.loaded.fr, module.frConsent);
@@ -68,7 +69,7 @@ export class AuthorizationController implements ReactiveController {
   }
 
   /** The body of a view of the consent chunk; nothing until the chunk is there. */
-  render(view: BankConnectView, context: ConsentViewContext): TemplateResult | typeof nothing {
+  render_(view: BankConnectView, context: ConsentViewContext): TemplateResult | typeof nothing {
     return this.#module && this.#flow
       ? this.#module.renderConsentView(view, context, this.#flow)
       : nothing;
@@ -78,12 +79,12 @@ export class AuthorizationController implements ReactiveController {
    * Completes a flow whose result came back in the fragment; `false` when another instance of
    * this window took it.
    */
-  resume(
+  resume_(
     client: BffClient,
     returned: ReturnedFlow,
     sessionHandle: string | undefined,
   ): Promise<boolean> {
-    return this.load().then(
+    return this.load_().then(
       (flow) => flow.resume_(client, returned, sessionHandle),
       (error: BankConnectError) => {
         this.#listener.onFailed_(error);

@@ -9,6 +9,7 @@ import {
   subscribeToResult,
   type FlowResult,
 } from './callback-relay.js';
+import { completeFlow, createFlow } from './flow-requests.js';
 import { deleteFlow, loadFlow, pruneFlows, saveFlow, type StoredFlow } from './flow-storage.js';
 import { PopupWindow } from './popup-window.js';
 import { clearReturnedFlow, currentPageUrl, navigation, preferRedirect } from './redirect.js';
@@ -166,7 +167,8 @@ export class AuthorizationFlow {
     try {
       pruneFlows();
       const secrets = await createAuthorizationSecrets();
-      const created = await request.client.createFlow(
+      const created = await createFlow(
+        request.client,
         {
           aspsp: request.aspsp,
           scopes: request.scopes,
@@ -265,7 +267,7 @@ export class AuthorizationFlow {
         result = { outcome: 'cancelled' };
       } else {
         const handle = record.reconnect ? sessionHandle : undefined;
-        const session = await client.completeFlow(record.flowId, outcome.request, handle);
+        const session = await completeFlow(client, record.flowId, outcome.request, handle);
         // Only these three fields travel on: whatever else the BFF adds stays out of events.
         const detail: SuccessDetail = {
           sessionHandle: session.sessionHandle,
