@@ -149,11 +149,12 @@ export function createDemoServer(options: DemoServerOptions): Express & { close(
       index: 'index.html',
       setHeaders: (res, file) => {
         const name = path.basename(file);
-        // The shell and the service worker must be revalidated so updates reach the page.
+        // The shell, the service worker and the drop-in's root entry must be revalidated so
+        // updates reach the page; the drop-in's versioned module and chunks never change.
         const revalidate =
           name.endsWith('.html') ||
           name === 'sw.js' ||
-          name === 'bank-connect.js' ||
+          path.relative(options.distDir, file) === 'bank-connect.js' ||
           name.endsWith('.webmanifest');
         res.set('Cache-Control', revalidate ? 'no-cache' : 'public, max-age=31536000, immutable');
       },

@@ -1,7 +1,8 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { AspspSummary, BankScope, FlowMode } from './contract.js';
+import type { nothing } from 'lit';
+import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
+import type { AspspSummary, BankScope } from './contract.js';
 import { AuthorizationController } from './authorization/authorization-controller.js';
-import { currentPageUrl, preferRedirect, readReturnedFlow } from './authorization/redirect.js';
+import { readReturnedFlow } from './authorization/returned-flow.js';
 import { BankPicker, rememberLastUsedAspsp } from './bank-picker.js';
 import { BffClient, parseBffUrl } from './bff-client.js';
 import { findServingBff } from './served-from.js';
@@ -16,6 +17,7 @@ import {
 import type { MessageKey } from './locales/fr.js';
 import { catalogues, loadCatalogue, resolveLang, translate } from './locales/translate.js';
 import { bankConnectStyles } from './styles.js';
+import { renderText, type Action } from './views.js';
 
 /** The views of the element, one per step of the customer's journey. */
 export type BankConnectView =
@@ -57,9 +59,6 @@ const ERROR_MESSAGES: [RegExp, MessageKey][] = [
   [/^FLOW_/, 'errorExpired'],
   [/_MISMATCH$|^INVALID_CALLBACK$/, 'errorSecurity'],
 ];
-
-/** A button: its label and what a click does. The first button of a view is its primary one. */
-type Action = [label: MessageKey, onClick: () => void];
 
 /**
  * Open-banking consent for French STET PSD2 banks. The customer picks a bank, signs in there
@@ -209,7 +208,8 @@ export class BankConnect extends LitElement {
   partner = '';
 
   #client: BffClient | undefined;
-  #catalogueLoad: Promise<void> | undefined;
+  /** Chunks being fetched (messages, the consent): `updateComplete` waits for them. */
+  #loads = new Set<Promise<void>>();
   #catalogueFailed = false;
   #initialised = false;
   #moveFocus = false;
@@ -273,28 +273,32 @@ export class BankConnect extends LitElement {
     const lang = resolveLang(this.lang);
     if (catalogues.loaded[lang]) return;
     this.#catalogueFailed = false;
-    this.#catalogueLoad = loadCatalogue(lang).then(
-      () => {
-        this.#catalogueLoad = undefined;
-        this.requestUpdate();
-      },
-      (cause: unknown) => {
-        this.#catalogueLoad = undefined;
-        this.#catalogueFailed = true;
-        this.#fail(
-          new BankConnectError('SCRIPT_LOAD_FAILED', `the ${lang} messages could not be loaded`, {
-            cause,
-          }),
-        );
-      },
+    this.#whileLoading(
+      loadCatalogue(lang).then(
+        () => this.requestUpdate(),
+        (cause: unknown) => {
+          this.#catalogueFailed = true;
+          this.#fail(
+            new BankConnectError('SCRIPT_LOAD_FAILED', `the ${lang} messages could not be loaded`, {
+              cause,
+            }),
+          );
+        },
+      ),
     );
   }
 
-  /** Lit's update promise, which also waits for the element's messages (Lit docs, "Lifecycle"). */
+  /** Has `updateComplete` wait for `load`, which handles its own failure. */
+  #whileLoading(load: Promise<void>): void {
+    this.#loads.add(load);
+    void load.then(() => this.#loads.delete(load));
+  }
+
+  /** Lit's update promise, which also waits for the chunks being fetched (Lit docs, "Lifecycle"). */
   protected override async getUpdateComplete(): Promise<boolean> {
     let result = await super.getUpdateComplete();
-    while (this.#catalogueLoad) {
-      await this.#catalogueLoad;
+    while (this.#loads.size > 0) {
+      await Promise.all(this.#loads);
       result = await super.getUpdateComplete();
     }
     return result;
@@ -308,15 +312,31 @@ export class BankConnect extends LitElement {
   #show(view: BankConnectView, moveFocus: boolean): void {
     this.view = view;
     this.#moveFocus = moveFocus;
-    // The customer reads the consent: time enough to fetch the flow code before the click.
-    if (view === 'confirm') this.#authorization.preload();
+  }
+
+  /**
+   * Shows the consent once the consent chunk is there (its messages come with it), so that
+   * "Continue" opens the bank's popup synchronously in the click.
+   */
+  #showConfirm(moveFocus: boolean): void {
+    const generation = this.#generation;
+    this.#whileLoading(
+      this.#authorization.load_().then(
+        () => {
+          if (generation === this.#generation && this.selectedId) this.#show('confirm', moveFocus);
+        },
+        (error: BankConnectError) => {
+          if (generation === this.#generation) this.#fail(error, 'confirm');
+        },
+      ),
+    );
   }
 
   #focusView(): void {
     const root = this.shadowRoot;
     if (!root) return;
     if (this.view === 'choose') {
-      this.#picker.focus();
+      this.#picker.focus_();
       return;
     }
     root.querySelector<HTMLElement>('[data-autofocus]')?.focus();
@@ -338,20 +358,23 @@ export class BankConnect extends LitElement {
     }
     const client = this.#client;
     const returned = readReturnedFlow(globalThis.location?.hash ?? '');
-    const directory = client.listAspsps().then((result) => result.aspsps);
+    const directory = client.listAspsps_().then((result) => result.aspsps);
     if (returned) {
       directory.then((aspsps) => this.#setDirectory(aspsps)).catch(() => undefined);
-      const taken = await this.#authorization.resume(client, returned, this.session || undefined);
+      const taken = await this.#authorization.resume_(client, returned, this.session || undefined);
       if (taken) return;
     }
     try {
       if (this.session) {
         // An unknown or revoked handle is no session: the customer connects a bank afresh.
-        const info = await client.getSession(this.session).catch((error: BankConnectError) => {
+        const info = await client.getSession_(this.session).catch((error: BankConnectError) => {
           if (error.code !== 'SESSION_REQUIRED') throw error;
         });
         if (generation !== this.#generation) return;
         if (info) {
+          // Either view comes with the consent chunk.
+          await this.#authorization.load_();
+          if (generation !== this.#generation) return;
           this.selectedId = info.aspsp;
           this.#setDirectory(await directory.catch(() => []));
           if (generation !== this.#generation) return;
@@ -389,7 +412,7 @@ export class BankConnect extends LitElement {
 
   #setDirectory(aspsps: AspspSummary[]): void {
     this.directory = aspsps;
-    this.#picker.setDirectory(aspsps);
+    this.#picker.setDirectory_(aspsps);
   }
 
   #fail(error: BankConnectError, step: FlowStep = this.#flowStep()): void {
@@ -420,11 +443,6 @@ export class BankConnect extends LitElement {
     return this.partner || (globalThis.location?.hostname ?? '');
   }
 
-  #resolveMode(): FlowMode {
-    if (this.mode === 'popup' || this.mode === 'redirect') return this.mode;
-    return preferRedirect() ? 'redirect' : 'popup';
-  }
-
   #requestedScopes(): BankScope[] {
     const scopes = this.scopes
       .split(/\s+/)
@@ -435,20 +453,21 @@ export class BankConnect extends LitElement {
   #handleSelect(aspsp: AspspSummary, moveFocus = true): void {
     this.selectedId = aspsp.id;
     this.#step('select_bank');
-    this.#show('confirm', moveFocus);
+    this.#showConfirm(moveFocus);
   }
 
   /** Runs synchronously in the click: the popup must open before any await. */
-  #handleContinue(mode: FlowMode = this.#resolveMode()): void {
+  #handleContinue(mode: string = this.mode): void {
     const aspsp = this.selectedId;
-    if (!this.#client || !aspsp) return;
+    const flow = this.#authorization.flow_;
+    if (!this.#client || !aspsp || !flow) return;
     this.#step('confirm');
-    this.#authorization.start({
+    flow.start_({
       client: this.#client,
       aspsp,
       scopes: this.#requestedScopes(),
       mode,
-      returnTo: this.returnTo || currentPageUrl(),
+      returnTo: this.returnTo,
       sessionHandle: this.reconnecting ? this.session : undefined,
     });
   }
@@ -474,7 +493,7 @@ export class BankConnect extends LitElement {
   #handleChangeBank(): void {
     this.selectedId = undefined;
     this.reconnecting = false;
-    this.#picker.reset();
+    this.#picker.reset_();
     if (this.directory.length === 0) {
       void this.#initialise();
       return;
@@ -485,7 +504,7 @@ export class BankConnect extends LitElement {
   #handleRetry(): void {
     this.#loadCatalogue();
     if (this.selectedId) {
-      this.#show('confirm', true);
+      this.#showConfirm(true);
     } else {
       void this.#initialise();
     }
@@ -513,79 +532,21 @@ export class BankConnect extends LitElement {
     `;
   }
 
-  /** What follows the heading; loading, redirecting and completing have only their heading. */
+  /** What follows the heading: the picker, an error, or a view of the consent chunk. */
   #renderBody(): TemplateResult | typeof nothing {
     const retry: Action = ['retry', () => this.#handleRetry()];
-    // A reconnect renews the consent of one bank: there is no other bank to choose.
-    const changeBank: Action[] = this.reconnecting
-      ? []
-      : [['changeBank', () => this.#handleChangeBank()]];
-    switch (this.view) {
-      case 'choose':
-        return this.#picker.render();
-      case 'confirm':
-        return this.#renderConfirm(changeBank);
-      case 'waiting':
-        return this.#renderText('waitingHint', [
-          ['reopenWindow', () => this.#authorization.flow?.reopen_()],
-          ['cancel', () => this.#authorization.flow?.cancel_()],
-        ]);
-      case 'popup-blocked':
-        return this.#renderText('popupBlockedHint', [
-          ['continueHere', () => this.#handleContinue('redirect')],
-          ['tryPopupAgain', () => this.#handleContinue('popup')],
-        ]);
-      case 'connected':
-        return this.#renderText('connectedBody');
-      case 'cancelled':
-        return this.#renderText(`cancelled_${this.cancelReason}`, [retry, ...changeBank]);
-      case 'error':
-        return this.#renderError(retry);
-      default:
-        return nothing;
-    }
-  }
-
-  /** A paragraph and, when `actions` is given, the row of buttons (even empty, for the layout). */
-  #renderText(
-    key: MessageKey,
-    actions?: Action[],
-    params?: Record<string, string>,
-  ): TemplateResult {
-    return html`<p>${this.#t(key, params)}</p>
-      ${actions ? this.#renderActions(actions) : nothing}`;
-  }
-
-  #renderActions(actions: Action[]): TemplateResult {
-    return html`<div class="actions" part="actions">
-      ${actions.map(
-        ([label, onClick], index) =>
-          html`<button
-            type="button"
-            part=${index ? 'button' : 'button primary-button'}
-            class=${index ? '' : 'primary'}
-            @click=${onClick}
-          >
-            ${this.#t(label)}
-          </button>`,
-      )}
-    </div>`;
-  }
-
-  #renderConfirm(changeBank: Action[]): TemplateResult {
-    const days = this.#selected()?.consentDays;
-    return html`
-      <div part="consent">
-        ${this.reconnecting ? html`<p>${this.#t('reconnectIntro')}</p>` : nothing}
-        <p>${this.#t('confirmIntro')}</p>
-        <ul class="scopes">
-          ${this.#requestedScopes().map((scope) => html`<li>${this.#t(`scope_${scope}`)}</li>`)}
-        </ul>
-        <p>${days ? this.#t('confirmDuration', { days }) : this.#t('confirmDurationUnknown')}</p>
-        <p>${this.#t('confirmBank')}</p>
-      </div>
-      ${this.#renderActions([['continueToBank', () => this.#handleContinue()], ...changeBank])}
-    `;
+    if (this.view === 'choose') return this.#picker.render();
+    if (this.view === 'error') return this.#renderError(retry);
+    return this.#authorization.render_(this.view, {
+      t_: (key, params) => this.#t(key, params),
+      reconnecting_: this.reconnecting,
+      cancelReason_: this.cancelReason,
+      consentDays_: this.#selected()?.consentDays,
+      scopes_: this.#requestedScopes(),
+      retry_: retry,
+      changeBank_: this.reconnecting ? [] : [['changeBank', () => this.#handleChangeBank()]],
+      continue_: (mode) => this.#handleContinue(mode),
+    });
   }
 
   #renderError(retry: Action): TemplateResult {
@@ -596,6 +557,6 @@ export class BankConnect extends LitElement {
       : this.error?.retryable
         ? [retry]
         : [['startOver', () => this.#handleChangeBank()]];
-    return this.#renderText(message, actions, { code });
+    return renderText((key, params) => this.#t(key, params), message, actions, { code });
   }
 }

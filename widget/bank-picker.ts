@@ -57,7 +57,8 @@ export interface BankPickerOptions {
  * Bank search as a WAI-ARIA APG combobox with a listbox popup: the input keeps focus and points
  * at the active option with `aria-activedescendant`. Both live in the host's shadow root, since
  * ARIA id references do not cross shadow boundaries. Names are normalised once, on the first
- * search, so a keystroke costs one substring scan.
+ * search, so a keystroke costs one substring scan. Members ending in `_` are internal: the build
+ * shortens their names (see vite.config.ts).
  */
 export class BankPicker implements ReactiveController {
   #host: ReactiveControllerHost & HTMLElement;
@@ -90,17 +91,17 @@ export class BankPicker implements ReactiveController {
    * used bank goes first. Nothing is normalised yet: at 400 banks that would cost more than the
    * first render, and most customers pick without typing.
    */
-  setDirectory(aspsps: readonly AspspSummary[], lastUsedId = readLastUsedAspsp()): void {
+  setDirectory_(aspsps: readonly AspspSummary[], lastUsedId = readLastUsedAspsp()): void {
     this.#lastUsedId = aspsps.some((aspsp) => aspsp.id === lastUsedId) ? lastUsedId : undefined;
     const entries: Entry[] = aspsps.map((aspsp) => ({ aspsp }));
     const last = entries.findIndex((entry) => entry.aspsp.id === this.#lastUsedId);
     if (last > 0) entries.unshift(...entries.splice(last, 1));
     this.#entries = entries;
-    this.reset();
+    this.reset_();
   }
 
   /** Back to an empty search, e.g. when the customer returns to the list. */
-  reset(): void {
+  reset_(): void {
     this.#query = '';
     this.#searched = false;
     this.#expanded = true;
@@ -108,7 +109,7 @@ export class BankPicker implements ReactiveController {
   }
 
   /** Puts the keyboard focus in the search field. */
-  focus(): void {
+  focus_(): void {
     this.#host.shadowRoot?.querySelector<HTMLInputElement>('#bank-search')?.focus();
   }
 

@@ -1,13 +1,4 @@
-import type {
-  ApiError,
-  AspspDirectory,
-  CompleteFlowRequest,
-  ConnectedSession,
-  CreateFlowRequest,
-  CreateFlowResponse,
-  ErrorCode,
-  SessionInfo,
-} from './contract.js';
+import type { ApiError, AspspDirectory, ErrorCode, SessionInfo } from './contract.js';
 import { BankConnectError, type BankConnectErrorCode } from './errors.js';
 
 /**
@@ -37,7 +28,10 @@ export function parseBffUrl(value: string | undefined | null): URL {
 
 /**
  * Typed calls to the backend-for-frontend. Every request carries the static `X-Bank-Connect`
- * header (the BFF's CSRF defence, RFC 10017 BFF section) and never sends cookies.
+ * header (the BFF's CSRF defence, RFC 10017 BFF section) and never sends cookies. The calls of
+ * the first screens are here; those of the authorization flow come with it, in the consent chunk
+ * (`authorization/flow-requests.ts`). Members ending in `_` are internal: the build shortens
+ * their names (see vite.config.ts).
  */
 export class BffClient {
   /** The BFF's origin: the only origin a popup callback is accepted from. */
@@ -50,8 +44,8 @@ export class BffClient {
   }
 
   /** `GET /v1/aspsps`: the bank directory. */
-  listAspsps(): Promise<AspspDirectory> {
-    return this.#request<AspspDirectory>('GET', 'v1/aspsps', {
+  listAspsps_(): Promise<AspspDirectory> {
+    return this.request_<AspspDirectory>('GET', 'v1/aspsps', {
       check: (directory) =>
         Array.isArray(directory.aspsps) &&
         directory.aspsps.every((aspsp: unknown) => hasStrings(aspsp, 'id name bic logoUrl')),
@@ -59,8 +53,8 @@ export class BffClient {
   }
 
   /** `GET /v1/session`: what the BFF knows of a session handle. */
-  getSession(sessionHandle: string): Promise<SessionInfo> {
-    return this.#request<SessionInfo>('GET', 'v1/session', {
+  getSession_(sessionHandle: string): Promise<SessionInfo> {
+    return this.request_<SessionInfo>('GET', 'v1/session', {
       sessionHandle,
       check: (session) =>
         hasStrings(session, 'aspsp expiresAt') &&
@@ -68,36 +62,11 @@ export class BffClient {
     });
   }
 
-  /** `POST /v1/flows`: registers state and PKCE challenge, answers the bank's authorize URL. */
-  createFlow(body: CreateFlowRequest, sessionHandle?: string): Promise<CreateFlowResponse> {
-    return this.#request<CreateFlowResponse>('POST', 'v1/flows', {
-      body,
-      sessionHandle,
-      check: (flow) =>
-        hasStrings(flow, 'flowId authorizationUrl issuer expiresAt') &&
-        typeof flow.issParameterSupported === 'boolean',
-    });
-  }
-
-  /** `POST /v1/flows/{id}/complete`: hands the code and verifier over; idempotent per verifier. */
-  completeFlow(
-    flowId: string,
-    body: CompleteFlowRequest,
-    sessionHandle?: string,
-  ): Promise<ConnectedSession> {
-    const path = `v1/flows/${encodeURIComponent(flowId)}/complete`;
-    return this.#request<ConnectedSession>('POST', path, {
-      body,
-      sessionHandle,
-      check: (session) => hasStrings(session, 'sessionHandle aspsp expiresAt'),
-    });
-  }
-
   /**
    * One call to the BFF. `check` looks at the fields the widget reads: an answer of another shape
    * (a proxy's page, another version of the BFF) is `BFF_BAD_RESPONSE`, not a crash later on.
    */
-  async #request<T>(
+  async request_<T>(
     method: 'GET' | 'POST',
     path: string,
     options: {
@@ -137,7 +106,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Whether `value` is an object whose space-separated `names` are all strings. */
-function hasStrings(value: unknown, names: string): boolean {
+export function hasStrings(value: unknown, names: string): boolean {
   return isRecord(value) && names.split(' ').every((name) => typeof value[name] === 'string');
 }
 

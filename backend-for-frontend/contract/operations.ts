@@ -229,7 +229,7 @@ export const OPERATIONS = {
     path: '/bank-connect.js',
     summary: 'The <bank-connect> drop-in: the whole integration is a script tag naming this URL.',
     description:
-      'An ES module for `<script type="module">`, with the CORS headers a cross-origin module needs. It changes with each release: cached 5 minutes, with an ETag. It loads its chunks from `/bank-connect/{version}/`, and its `bff` defaults to the BFF it came from.',
+      'An ES module for `<script type="module">`, with the CORS headers a cross-origin module needs. It changes with each release: cached 5 minutes, with an ETag. It re-exports the module of its release, `/bank-connect/{version}/bank-connect.js`, which loads its chunks from the same folder; its `bff` defaults to the BFF it came from.',
     access: 'public',
     success: { status: 200, description: 'The module.', mediaType: 'text/javascript' },
     otherResponses: { '304': { description: 'Not modified (If-None-Match).' } },
@@ -238,7 +238,8 @@ export const OPERATIONS = {
   getWidgetFile: {
     method: 'get',
     path: '/bank-connect/{version}/{file}',
-    summary: "One of the drop-in's versioned files: its chunks, and a copy of the entry to pin.",
+    summary:
+      "One of the drop-in's versioned files: the module, which pages may pin, and its chunks.",
     description:
       'Content-hashed or versioned, so cached for a year as immutable. `/v1/widget.json` lists them with their SRI hashes.',
     access: 'public',

@@ -1,14 +1,14 @@
 /**
  * Bundle sizes of the widget against its budgets, built in memory with the repository's
  * vite.config.ts. Each file is compressed on its own, as HTTP sends it, and a total is the sum:
- * - the drop-in: its entry (`bank-connect.js` and what it imports statically, Lit included), each
- *   chunk it loads on demand, and all that a French consent downloads (the entry and the
- *   authorization flow: not the English messages);
- * - the ES entry: what `import 'bank-connect'` loads before the customer picks a bank, built as
- *   an app's bundler sees `dist/es/` (Lit external, oauth4webapi bundled): `index.js` and the
- *   chunks it imports statically;
- * - the ES flow chunk: what the element imports when a bank is chosen (the authorization flow
- *   and oauth4webapi), and the ES total;
+ * - the drop-in: its entry (`bank-connect.js` and what it imports statically: the versioned module,
+ *   Lit included), each chunk it loads on demand, and all that a French consent downloads (the
+ *   entry and the consent chunk: not the English messages);
+ * - the ES entry: what `import 'bank-connect'` loads before the customer picks a bank, as an
+ *   app's bundler takes in `dist/es/` (Lit external): `index.js` and the chunks it imports
+ *   statically;
+ * - the ES flow chunk: what the element imports when a bank is chosen (the consent: the
+ *   authorization flow and the consent's French messages), and the ES total;
  * - Lit alone, bundled like the drop-in, for reference.
  *
  *   npx tsx test/bench/widget-size.ts          a table
@@ -17,8 +17,7 @@
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin, type Rolldown, type UserConfig } from 'vite';
-import configureWidgetBuild from '../../vite.config.js';
+import { build, type Plugin, type Rolldown } from 'vite';
 import { buildWidget, chunksOf, ROOT, staticClosure } from '../support/widget-build.js';
 
 const KB = 1024;
@@ -41,31 +40,6 @@ function measure(code: string): Sizes {
       params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY },
     }).length,
   };
-}
-
-/**
- * The ES build as an app's bundler would take it in: the repository's ES configuration with
- * oauth4webapi bundled rather than external (an app bundles it too; only Lit is a peer).
- */
-async function bundleEsForApps(): Promise<Rolldown.OutputChunk[]> {
-  const config = (configureWidgetBuild as (env: object) => UserConfig)({
-    mode: 'es',
-    command: 'build',
-  });
-  const options = config.build?.rolldownOptions;
-  const output = await build({
-    ...config,
-    root: ROOT,
-    configFile: false,
-    mode: 'es',
-    logLevel: 'silent',
-    build: {
-      ...config.build,
-      write: false,
-      rolldownOptions: { ...options, external: [/^lit($|\/)/, /^@lit\//] },
-    },
-  });
-  return chunksOf(output);
 }
 
 function measureChunks(chunks: Rolldown.OutputChunk[], names: Set<string>): Sizes {
@@ -122,11 +96,11 @@ export async function measureWidgetSize(): Promise<WidgetSizeReport> {
   const lazy = dropIn.filter((chunk) => !entryFiles.has(chunk.fileName));
   const flowFiles = new Set(
     lazy
-      .filter((chunk) => /\/authorization-flow-/.test(chunk.fileName))
+      .filter((chunk) => /\/consent-/.test(chunk.fileName))
       .flatMap((chunk) => [...staticClosure(dropIn, chunk.fileName)]),
   );
   const frenchFiles = new Set([...entryFiles, ...flowFiles]);
-  const es = await bundleEsForApps();
+  const es = await buildWidget('es');
   const entryChunks = staticClosure(es, 'index.js');
   // define.js is the other entry (a one-line side effect); every other chunk loads on demand.
   const lazyChunks = new Set(

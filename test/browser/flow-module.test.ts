@@ -37,7 +37,7 @@ function deferredLoad(): { load: () => Promise<FlowModule>; release: () => void 
   return { load: () => gate.then(real), release };
 }
 
-describe('the flow module, loaded on demand', () => {
+describe('the consent chunk, loaded on demand', () => {
   const realLoad = flowModule.load;
   let restoreOpen: (() => void) | undefined;
 
@@ -49,7 +49,7 @@ describe('the flow module, loaded on demand', () => {
     localStorage.clear();
   });
 
-  it('is fetched once, when the consent shows, before the customer continues', async () => {
+  it('is fetched once, when a bank is chosen, before the consent shows', async () => {
     let loads = 0;
     flowModule.load = () => {
       loads += 1;
@@ -62,14 +62,15 @@ describe('the flow module, loaded on demand', () => {
     await typeSearch(el, 'lcl');
     $(el, '[role="option"]').click();
     await events.step('select_bank');
-    await el.updateComplete;
     await expect(loads).to.equal(1);
+    await el.updateComplete;
+    await expect(el.currentView).to.equal('confirm');
     button(el, 'Continue to LCL').click();
     await events.wait('bank-connect-success');
     await expect(loads).to.equal(1);
   });
 
-  it('reports SCRIPT_LOAD_FAILED, closes the window, and fetches again on retry', async () => {
+  it('reports SCRIPT_LOAD_FAILED when the consent cannot come, and fetches again on retry', async () => {
     let failing = true;
     flowModule.load = () =>
       failing ? Promise.reject(new TypeError('Failed to fetch module')) : realLoad();
@@ -77,44 +78,57 @@ describe('the flow module, loaded on demand', () => {
     restoreOpen = spy.restore;
     const { el, events } = await mount({ bff: stubBff(), mode: 'popup', lang: 'en' });
     await chooseBank(el, events, 'lcl');
-    button(el, 'Continue to LCL').click();
     await expect(await events.wait('bank-connect-error')).to.deep.equal({
       code: 'SCRIPT_LOAD_FAILED',
       message: 'the authorization code could not be loaded',
       retryable: true,
       step: 'confirm',
     });
-    await el.updateComplete;
     await expect(el.currentView).to.equal('error');
-    await expect(spy.popups[0]?.closed).to.equal(true);
+    expect(() => button(el, 'Continue to LCL')).to.throw();
     expect(el.shadowRoot?.textContent).to.contain('The service cannot be reached');
     failing = false;
     button(el, 'Try again').click();
     await el.updateComplete;
+    await expect(el.currentView).to.equal('confirm');
     button(el, 'Continue to LCL').click();
     await expect((await events.wait('bank-connect-success')).aspsp).to.equal('lcl');
+    expect(spy.popups).to.have.length(1);
   });
 
-  it('closes a window whose flow module arrives after the element left the page', async () => {
+  it('shows no consent and opens no window when the chunk arrives after the element left the page', async () => {
     const gate = deferredLoad();
     flowModule.load = gate.load;
-    const popup = fakePopup();
-    restoreOpen = spyOnWindowOpen(() => popup.window).restore;
+    const spy = spyOnWindowOpen();
+    restoreOpen = spy.restore;
     const { el, events } = await mount({ bff: stubBff(), mode: 'popup', lang: 'en' });
-    await chooseBank(el, events, 'lcl');
-    button(el, 'Continue to LCL').click();
+    await events.step('open');
+    await el.updateComplete;
+    $(el, '[data-aspsp="lcl"]').click();
+    await events.step('select_bank');
     unmountAll();
     gate.release();
-    await popup.closed;
-    await expect(popup.window.location.href).to.equal('about:blank');
-    expect(events.of('bank-connect-step').map((detail) => detail.step)).not.to.include(
-      'open_bank_window',
-    );
+    await el.updateComplete;
+    await expect(el.currentView).to.equal('choose');
+    expect(spy.popups).to.have.length(0);
+    expect(events.of('bank-connect-error')).to.have.length(0);
   });
 
-  it('closes the first window when Continue is clicked twice before the module arrives', async () => {
+  it('shows the consent of the last bank chosen while the chunk was on its way', async () => {
     const gate = deferredLoad();
     flowModule.load = gate.load;
+    const { el, events } = await mount({ bff: stubBff(), lang: 'en' });
+    await events.step('open');
+    await el.updateComplete;
+    $(el, '[data-aspsp="lcl"]').click();
+    $(el, '[data-aspsp="bnp"]').click();
+    gate.release();
+    await el.updateComplete;
+    await expect(el.currentView).to.equal('confirm');
+    expect(button(el, 'Continue to BNP Paribas')).to.be.instanceOf(HTMLButtonElement);
+  });
+
+  it('closes the first window when Continue is clicked twice', async () => {
     const popups = [fakePopup(), fakePopup()];
     let opened = 0;
     restoreOpen = spyOnWindowOpen(() => popups[opened++]?.window ?? null).restore;
@@ -122,7 +136,6 @@ describe('the flow module, loaded on demand', () => {
     await chooseBank(el, events, 'lcl');
     button(el, 'Continue to LCL').click();
     button(el, 'Continue to LCL').click();
-    gate.release();
     await popups[0]?.closed;
     await events.step('open_bank_window');
     await expect(popups[0]?.window.location.href).to.equal('about:blank');

@@ -18,24 +18,30 @@ function textOf(item: Rolldown.OutputChunk | Rolldown.OutputAsset | undefined): 
 }
 
 describe('the widget builds', () => {
-  it('the drop-in entry loads the flow and the English messages on demand, from its own folder', async () => {
+  it('the drop-in entry loads the consent and the English messages on demand, from its own folder', async () => {
     const output = await buildDropIn();
-    const entry = output.get('bank-connect.js');
-    assert.ok(entry?.type === 'chunk', 'bank-connect.js is the entry');
+    const root = output.get('bank-connect.js');
+    const entry = output.get(`bank-connect/${VERSION}/bank-connect.js`);
+    assert.ok(root?.type === 'chunk' && entry?.type === 'chunk', 'both entries are built');
+    assert.deepEqual(
+      [...new Set(root.imports)],
+      [entry.fileName],
+      'bank-connect.js only re-exports the versioned entry',
+    );
     const chunks = [...output.values()].filter((item) => item.type === 'chunk');
     const reached = staticClosure(chunks, 'bank-connect.js');
-    const flow = chunks.find((chunk) => /\/authorization-flow-[\w-]+\.js$/.test(chunk.fileName));
+    assert.deepEqual([...reached].sort(), [root.fileName, entry.fileName].sort());
+    const flow = chunks.find((chunk) => /\/consent-[\w-]+\.js$/.test(chunk.fileName));
     const english = chunks.find((chunk) => /\/en-[\w-]+\.js$/.test(chunk.fileName));
-    assert.ok(flow && english, 'the flow and the English messages are chunks of their own');
+    assert.ok(flow && english, 'the consent and the English messages are chunks of their own');
     for (const lazy of [flow, english]) {
       assert.ok(!reached.has(lazy.fileName), `${lazy.fileName} is not imported statically`);
       assert.ok(entry.dynamicImports.includes(lazy.fileName), `${lazy.fileName} loads on demand`);
     }
-    assert.match(
-      flow.code,
-      /oauth4webapi|code_challenge|S256/,
-      'oauth4webapi is in the flow chunk',
-    );
+    assert.match(flow.code, /SHA-256/, 'PKCE is in the consent chunk');
+    assert.doesNotMatch(entry.code, /SHA-256/, 'and not in the entry');
+    assert.deepEqual(flow.imports, [entry.fileName], 'it imports what it shares from the entry');
+    assert.ok(!flow.code.includes(`bank-connect/${VERSION}`), 'and names no folder');
     for (const chunk of chunks) {
       if (chunk.fileName === 'bank-connect.js') continue;
       assert.ok(chunk.fileName.startsWith(`bank-connect/${VERSION}/`), chunk.fileName);
@@ -60,29 +66,27 @@ describe('the widget builds', () => {
         .digest('base64');
       assert.equal(file.integrity, `sha384-${digest}`, file.path);
     }
-    // The pinned copy imports its chunks beside it: served from the versioned folder, it works.
+    // The pinned entry is the module itself, and imports its chunks beside it.
     const pinned = textOf(output.get(manifest.pinnedEntry));
     assert.equal(manifest.pinnedEntry, `bank-connect/${VERSION}/bank-connect.js`);
     assert.ok(!pinned.includes(`bank-connect/${VERSION}`), 'the pinned entry names no folder');
-    assert.ok(
-      /import\(["'`]\.\/authorization-flow-/.test(pinned),
-      'it imports ./authorization-flow-…',
-    );
+    assert.ok(/import\(["'`]\.\/consent-/.test(pinned), 'it imports ./consent-…');
   });
 
-  it('the ES entry leaves the authorization flow and oauth4webapi to a chunk loaded on demand', async () => {
+  it('the ES entry leaves the consent, with the flow and PKCE, to a chunk loaded on demand', async () => {
     const chunks = await buildWidget('es');
     assert.ok(
       chunks.some((chunk) => chunk.fileName === 'index.js'),
       'index.js is built',
     );
     const reached = staticClosure(chunks, 'index.js');
-    const imports = chunks.filter((chunk) => reached.has(chunk.fileName)).flatMap((c) => c.imports);
-    assert.ok(!imports.includes('oauth4webapi'), 'the entry does not import oauth4webapi');
-    const flow = chunks.find((chunk) => chunk.fileName.startsWith('authorization-flow-'));
-    assert.ok(flow, 'the flow is a chunk of its own');
+    for (const chunk of chunks.filter((candidate) => reached.has(candidate.fileName))) {
+      assert.doesNotMatch(chunk.code, /SHA-256/, `${chunk.fileName} leaves PKCE to the consent`);
+    }
+    const flow = chunks.find((chunk) => chunk.fileName.startsWith('consent-'));
+    assert.ok(flow, 'the consent is a chunk of its own');
     assert.ok(!reached.has(flow.fileName), 'the entry does not import the flow statically');
-    assert.ok(flow.imports.includes('oauth4webapi'), 'the flow chunk imports oauth4webapi');
+    assert.match(flow.code, /SHA-256/, 'the consent chunk holds PKCE');
     const importers = chunks.filter((chunk) => chunk.dynamicImports.includes(flow.fileName));
     assert.ok(
       importers.some((chunk) => reached.has(chunk.fileName)),

@@ -158,7 +158,6 @@ describe('the packages as a partner installs them', () => {
       ) as { dependencies?: Record<string, string> };
     assert.deepEqual(Object.keys((await read('@bank-connect/widget')).dependencies ?? {}).sort(), [
       'lit',
-      'oauth4webapi',
     ]);
     const installed = await readdir(path.join(project, 'node_modules'));
     assert.ok(!installed.includes('redis'), 'redis is optional: a SQLite user does not get it');

@@ -1,32 +1,34 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import {
+  nothing,
+  type ReactiveController,
+  type ReactiveControllerHost,
+  type TemplateResult,
+} from 'lit';
+import type { BankConnectView } from '../bank-connect.js';
 import type { BffClient } from '../bff-client.js';
 import { BankConnectError } from '../errors.js';
-import type {
-  AuthorizationFlow,
-  AuthorizationListener,
-  AuthorizationRequest,
-} from './authorization-flow.js';
+import { catalogues } from '../locales/translate.js';
+import type { AuthorizationFlow, AuthorizationListener } from './authorization-flow.js';
 import { flowModule } from './load-flow.js';
-import { PopupWindow } from './popup-window.js';
-import type { ReturnedFlow } from './redirect.js';
+import type { ReturnedFlow } from './returned-flow.js';
+import type { ConsentViewContext } from '../consent-views.js';
+
+type ConsentModule = Awaited<ReturnType<typeof flowModule.load>>;
 
 export type { AuthorizationListener, AuthorizationRequest } from './authorization-flow.js';
 
-let popupCounter = 0;
-
 /**
- * The element's side of the authorization: opens the bank window in the click handler, where
- * popup blockers allow it, and hands it to `AuthorizationFlow` once that module is loaded.
+ * The element's side of the authorization: fetches the consent chunk (the consent and the views
+ * after it, their French messages, and the flow) once per element, and closes the bank window
+ * when the element leaves the page. The element shows the consent only once the chunk is there,
+ * so that its button starts the flow, popup included, synchronously in the click. Members
+ * ending in `_` are internal: the build shortens their names (see vite.config.ts).
  */
 export class AuthorizationController implements ReactiveController {
   #listener: AuthorizationListener;
   #loading: Promise<AuthorizationFlow> | undefined;
+  #module: ConsentModule | undefined;
   #flow: AuthorizationFlow | undefined;
-  /**
-   * Counts starts and disconnections. A start whose module arrives after a newer start, or after
-   * the element left the page, closes its window instead of going on.
-   */
-  #attempt = 0;
 
   constructor(host: ReactiveControllerHost, listener: AuthorizationListener) {
     this.#listener = listener;
@@ -35,77 +37,59 @@ export class AuthorizationController implements ReactiveController {
 
   /** Closes the bank window and drops listeners when the element leaves the page. */
   hostDisconnected(): void {
-    this.#attempt += 1;
     this.#flow?.close_();
   }
 
-  /** Fetches the flow module while the customer reads the consent; `start` reports a failure. */
-  preload(): void {
-    this.#load().catch(() => undefined);
+  /** The flow, once its chunk is loaded: starting, reopening and cancelling go to it. */
+  get flow_(): AuthorizationFlow | undefined {
+    return this.#flow;
   }
 
   /**
-   * Starts a flow. Call it synchronously from the click handler: the popup is opened before the
-   * first `await`, which is what popup blockers require.
+   * Fetches the consent chunk, once. A failure is a retryable `SCRIPT_LOAD_FAILED`, and is
+   * forgotten, so that a retry fetches again.
    */
-  start(request: AuthorizationRequest): void {
-    const attempt = ++this.#attempt;
-    let popup: PopupWindow | undefined;
-    if (request.mode === 'popup') {
-      popup = PopupWindow.open(`bank-connect-${++popupCounter}`);
-      if (!popup) {
-        this.#listener.onStep_('popup_blocked');
-        this.#listener.onPopupBlocked_();
-        return;
-      }
-    }
-    this.#load().then(
-      (flow) => (attempt === this.#attempt ? flow.start_(request, popup) : popup?.close()),
-      (error: unknown) => {
-        popup?.close();
-        if (attempt === this.#attempt) this.#listener.onFailed_(loadError(error));
+  load_(): Promise<AuthorizationFlow> {
+    this.#loading ??= flowModule.load().then(
+      (module) => {
+        Object.assign(catalogues.loaded.fr, module.frConsent);
+        this.#module = module;
+        return (this.#flow = new module.AuthorizationFlow(this.#listener));
+      },
+      (cause: unknown) => {
+        this.#loading = undefined;
+        throw new BankConnectError(
+          'SCRIPT_LOAD_FAILED',
+          'the authorization code could not be loaded',
+          { cause },
+        );
       },
     );
+    return this.#loading;
   }
 
-  /** The flow in progress, once its module is loaded: reopening and cancelling go to it. */
-  get flow(): AuthorizationFlow | undefined {
-    return this.#flow;
+  /** The body of a view of the consent chunk; nothing until the chunk is there. */
+  render_(view: BankConnectView, context: ConsentViewContext): TemplateResult | typeof nothing {
+    return this.#module && this.#flow
+      ? this.#module.renderConsentView(view, context, this.#flow)
+      : nothing;
   }
 
   /**
    * Completes a flow whose result came back in the fragment; `false` when another instance of
    * this window took it.
    */
-  resume(
+  resume_(
     client: BffClient,
     returned: ReturnedFlow,
     sessionHandle: string | undefined,
   ): Promise<boolean> {
-    return this.#load().then(
+    return this.load_().then(
       (flow) => flow.resume_(client, returned, sessionHandle),
-      (error: unknown) => {
-        this.#listener.onFailed_(loadError(error));
+      (error: BankConnectError) => {
+        this.#listener.onFailed_(error);
         return true;
       },
     );
   }
-
-  /** One module load per element; a failed one is forgotten, so that a retry fetches again. */
-  #load(): Promise<AuthorizationFlow> {
-    this.#loading ??= flowModule.load().then(
-      (module) => (this.#flow = new module.AuthorizationFlow(this.#listener)),
-      (error: unknown) => {
-        this.#loading = undefined;
-        throw error;
-      },
-    );
-    return this.#loading;
-  }
-}
-
-function loadError(cause: unknown): BankConnectError {
-  return new BankConnectError('SCRIPT_LOAD_FAILED', 'the authorization code could not be loaded', {
-    cause,
-  });
 }

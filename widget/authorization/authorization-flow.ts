@@ -9,9 +9,11 @@ import {
   subscribeToResult,
   type FlowResult,
 } from './callback-relay.js';
+import { completeFlow, createFlow } from './flow-requests.js';
 import { deleteFlow, loadFlow, pruneFlows, saveFlow, type StoredFlow } from './flow-storage.js';
 import { PopupWindow } from './popup-window.js';
-import { clearReturnedFlow, navigation, type ReturnedFlow } from './redirect.js';
+import { clearReturnedFlow, currentPageUrl, navigation, preferRedirect } from './redirect.js';
+import type { ReturnedFlow } from './returned-flow.js';
 import { createAuthorizationSecrets } from './secrets.js';
 import { validateCallback } from './validate-callback.js';
 
@@ -35,7 +37,9 @@ export interface AuthorizationRequest {
   client: BffClient;
   aspsp: string;
   scopes: BankScope[];
-  mode: FlowMode;
+  /** `popup`, `redirect`, or anything else for `auto`: see `preferRedirect`. */
+  mode: string;
+  /** Redirect mode: where the bank's answer comes back; empty for this page. */
   returnTo: string;
   /** For a reconnect: the existing handle, sent as a bearer token to the BFF only. */
   sessionHandle: string | undefined;
@@ -43,7 +47,8 @@ export interface AuthorizationRequest {
 
 /** The flow in progress; like every member named with a trailing `_`, never seen outside. */
 interface ActiveFlow {
-  request_: AuthorizationRequest;
+  /** The request, its mode and `returnTo` resolved. */
+  request_: AuthorizationRequest & { mode: FlowMode };
   popup_: PopupWindow | undefined;
   record_?: StoredFlow;
   authorizationUrl_?: string;
@@ -52,6 +57,8 @@ interface ActiveFlow {
   cancelReported_?: boolean;
   cleanups_: (() => void)[];
 }
+
+let popupCounter = 0;
 
 /**
  * Runs one OAuth 2.0 authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636) through the BFF,
@@ -74,13 +81,29 @@ export class AuthorizationFlow {
   }
 
   /**
-   * Starts a flow in `popup`, which the controller opened in the click handler (popup blockers
-   * allow no other moment), or by redirect when there is none. A flow still in progress ends
-   * here, its window with it.
+   * Starts a flow. Call it synchronously from the click handler: in popup mode the window opens
+   * before the first `await`, which is what popup blockers require. A flow still in progress
+   * ends here, its window with it.
    */
-  start_(request: AuthorizationRequest, popup: PopupWindow | undefined): void {
+  start_(request: AuthorizationRequest): void {
+    const mode: FlowMode =
+      request.mode === 'popup' || request.mode === 'redirect'
+        ? request.mode
+        : preferRedirect()
+          ? 'redirect'
+          : 'popup';
+    let popup: PopupWindow | undefined;
+    if (mode === 'popup') {
+      popup = PopupWindow.open(`bank-connect-${++popupCounter}`);
+      if (!popup) {
+        this.#listener.onStep_('popup_blocked');
+        this.#listener.onPopupBlocked_();
+        return;
+      }
+    }
     this.close_();
-    const flow: ActiveFlow = { request_: request, popup_: popup, cleanups_: [] };
+    const resolved = { ...request, mode, returnTo: request.returnTo || currentPageUrl() };
+    const flow: ActiveFlow = { request_: resolved, popup_: popup, cleanups_: [] };
     this.#flow = flow;
     void this.#begin(flow);
   }
@@ -144,7 +167,8 @@ export class AuthorizationFlow {
     try {
       pruneFlows();
       const secrets = await createAuthorizationSecrets();
-      const created = await request.client.createFlow(
+      const created = await createFlow(
+        request.client,
         {
           aspsp: request.aspsp,
           scopes: request.scopes,
@@ -243,7 +267,7 @@ export class AuthorizationFlow {
         result = { outcome: 'cancelled' };
       } else {
         const handle = record.reconnect ? sessionHandle : undefined;
-        const session = await client.completeFlow(record.flowId, outcome.request, handle);
+        const session = await completeFlow(client, record.flowId, outcome.request, handle);
         // Only these three fields travel on: whatever else the BFF adds stays out of events.
         const detail: SuccessDetail = {
           sessionHandle: session.sessionHandle,

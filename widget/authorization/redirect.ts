@@ -1,5 +1,4 @@
-/** The fragment parameter the BFF's callback puts first: which flow the rest belongs to. */
-export const FLOW_FRAGMENT_PARAM = 'bank_connect_flow';
+import { readReturnedFlow } from './returned-flow.js';
 
 /**
  * Top-level navigation, behind an object so that tests can observe it instead of leaving the page.
@@ -10,22 +9,6 @@ export const navigation = {
     window.location.assign(url);
   },
 };
-
-/** A flow result found in the page's fragment. */
-export interface ReturnedFlow {
-  flowId: string;
-  /** The bank's response parameters (`code`, `state`, `iss` or `error`), without the flow id. */
-  response: URLSearchParams;
-}
-
-/** Reads `#bank_connect_flow=<id>&code=…&state=…&iss=…`, as the BFF's callback sets it. */
-export function readReturnedFlow(hash: string): ReturnedFlow | undefined {
-  const params = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : hash);
-  const flowId = params.get(FLOW_FRAGMENT_PARAM);
-  if (!flowId) return undefined;
-  params.delete(FLOW_FRAGMENT_PARAM);
-  return { flowId, response: params };
-}
 
 /** Removes the result from the address bar and history, so neither a reload nor a share leaks it. */
 export function clearReturnedFlow(): void {

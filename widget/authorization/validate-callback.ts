@@ -1,57 +1,44 @@
-import {
-  AuthorizationResponseError,
-  validateAuthResponse,
-  type AuthorizationServer,
-  type Client,
-} from 'oauth4webapi';
 import type { CompleteFlowRequest } from '../contract.js';
 import { BankConnectError } from '../errors.js';
 import type { StoredFlow } from './flow-storage.js';
 
-/** The widget's stand-in client: the BFF's real client id is none of the page's business. */
-const CLIENT: Client = { client_id: 'bank-connect' };
-
 /** What a bank's authorization response means for the flow. */
 export type CallbackOutcome = { kind: 'code'; request: CompleteFlowRequest } | { kind: 'denied' };
 
+/** Parameters of this response that may appear once at most (RFC 6749 §3.1). */
+const SINGLE = ['code', 'state', 'iss', 'error'];
+
+/** Parameters of responses this flow never asks for: JARM's `response`, implicit and hybrid tokens. */
+const FOREIGN = ['response', 'id_token', 'token'];
+
 /**
  * Validates the bank's authorization response (RFC 6749 §4.1.2, RFC 9207 §2.4 `iss`, RFC 6749
- * §10.12 `state`) with oauth4webapi, and turns it into the body of `POST /v1/flows/{id}/complete`.
- * `access_denied` is the customer's refusal, not an error.
+ * §10.12 `state`) and turns it into the body of `POST /v1/flows/{id}/complete`. The BFF checks
+ * state, `iss` and the verifier again, with oauth4webapi, before the code reaches the bank: this
+ * check is the page's own, so that a forged or foreign answer never leaves it, and says which
+ * check failed. `access_denied` is the customer's refusal, not an error.
  */
 export function validateCallback(response: URLSearchParams, flow: StoredFlow): CallbackOutcome {
-  const as: AuthorizationServer = {
-    issuer: flow.issuer,
-    authorization_response_iss_parameter_supported: flow.issParameterSupported,
-  };
-  let params: URLSearchParams;
-  try {
-    params = validateAuthResponse(as, CLIENT, response, flow.state);
-  } catch (cause) {
-    if (cause instanceof AuthorizationResponseError) {
-      if (cause.error === 'access_denied') return { kind: 'denied' };
-      throw new BankConnectError('BANK_ERROR', `the bank answered error ${cause.error}`, { cause });
-    }
-    const iss = response.get('iss');
-    if ((iss === null && flow.issParameterSupported) || (iss !== null && iss !== flow.issuer)) {
-      throw new BankConnectError('ISSUER_MISMATCH', 'the iss parameter does not match the bank', {
-        cause,
-      });
-    }
-    if (response.get('state') !== flow.state) {
-      throw new BankConnectError('STATE_MISMATCH', 'the state parameter does not match the flow', {
-        cause,
-      });
-    }
-    throw new BankConnectError('INVALID_CALLBACK', 'the authorization response is malformed', {
-      cause,
-    });
+  const iss = response.get('iss');
+  if (iss === null ? flow.issParameterSupported : iss !== flow.issuer) {
+    throw new BankConnectError('ISSUER_MISMATCH', 'the iss parameter does not match the bank');
   }
-  const code = params.get('code');
+  if (response.get('state') !== flow.state) {
+    throw new BankConnectError('STATE_MISMATCH', 'the state parameter does not match the flow');
+  }
+  if (
+    SINGLE.some((name) => response.getAll(name).length > 1) ||
+    FOREIGN.some((name) => response.has(name))
+  ) {
+    throw new BankConnectError('INVALID_CALLBACK', 'the authorization response is malformed');
+  }
+  const error = response.get('error');
+  if (error === 'access_denied') return { kind: 'denied' };
+  if (error !== null) throw new BankConnectError('BANK_ERROR', `the bank answered error ${error}`);
+  const code = response.get('code');
   if (!code) {
     throw new BankConnectError('INVALID_CALLBACK', 'the authorization response has no code');
   }
-  const iss = params.get('iss');
   return {
     kind: 'code',
     request: {

@@ -4,14 +4,15 @@ import { fr, type MessageKey, type Messages } from './fr.js';
 export type Lang = 'fr' | 'en';
 
 /**
- * The catalogues loaded so far. French, the default, is part of the entry; English is a chunk of
- * its own that only pages with `lang="en"` fetch. Tests replace `load` to see the fetch fail.
+ * The catalogues loaded so far. French, the default, is part of the entry, but for the messages
+ * of the consent and the views after it, which the consent chunk adds. English is a chunk of its
+ * own, whole, that only pages with `lang="en"` fetch. Tests replace `load` to see the fetch fail.
  */
 export const catalogues: {
-  loaded: Partial<Record<Lang, Messages>>;
+  loaded: { fr: Partial<Messages>; en?: Messages };
   load: () => Promise<Messages>;
 } = {
-  loaded: { fr },
+  loaded: { fr: { ...fr } },
   load: () => import('./en.js').then((module) => module.en),
 };
 
@@ -43,14 +44,16 @@ export function loadCatalogue(lang: Lang): Promise<void> {
 
 /**
  * Looks a key up and fills `{name}` placeholders; unknown placeholders are left as they are.
- * Until its catalogue has loaded, a language reads as French.
+ * Until its catalogue has loaded, a language reads as French; a French message of the consent
+ * chunk reads as empty until that chunk is there (no view shows one before).
  */
 export function translate(
   lang: Lang,
   key: MessageKey,
   params: Record<string, string | number> = {},
 ): string {
-  return (catalogues.loaded[lang] ?? fr)[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+  const message = (catalogues.loaded[lang] ?? catalogues.loaded.fr)[key] ?? '';
+  return message.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,
   );
 }
