@@ -71,14 +71,15 @@ const ERROR_MESSAGES: [RegExp, MessageKey][] = [
  * @tagname bank-connect
  * @summary Connect a bank account through the bank-connect backend-for-frontend.
  *
- * @event bank-connect-success - `{ sessionHandle, aspsp, expiresAt }`: the bank is connected.
+ * @event bank-connect-success - `{ sessionHandle, aspsp, expiresAt, renewed }`: the bank is
+ *   connected; `renewed` when the consent of the `session` was renewed (the handle stays the same).
  * @event bank-connect-cancel - `{ reason, step }`: the customer closed the bank window
  *   (`popup_closed`), refused at the bank (`bank_denied`) or pressed cancel (`user`).
  * @event bank-connect-error - `{ code, message, retryable, step }`: a stable upper-case `code`
  *   such as `BFF_MISSING`, `POPUP_BLOCKED`, `STATE_MISMATCH` or a BFF code upper-cased.
  * @event bank-connect-step - `{ step, aspsp? }`: analytics milestones (`open`, `search`,
  *   `select_bank`, `confirm`, `open_bank_window`, `bank_window_closed`, `bank_window_reopened`,
- *   `popup_blocked`, `handoff`, `resume`, `reconnect`, `session_active`, `complete`).
+ *   `popup_blocked`, `handoff`, `resume`, `reconnect`, `renew`, `session_active`, `complete`).
  *
  * @csspart base - The frame around every view.
  * @csspart heading - The title of each view.
@@ -170,6 +171,11 @@ export class BankConnect extends LitElement {
   private error: BankConnectError | undefined;
   private cancelReason: CancelReason = 'user';
   private reconnecting = false;
+  /**
+   * When the consent being renewed ends, in the customer's words, if it has not ended yet. Set
+   * whenever `reconnecting` becomes true, and read only while it is.
+   */
+  private renewBy: string | undefined;
 
   /**
    * Base URL of the backend-for-frontend, e.g. `https://bff.example.com/`. Required, except for
@@ -193,8 +199,9 @@ export class BankConnect extends LitElement {
   aspsp = '';
 
   /**
-   * An existing session handle. If the BFF says it needs re-authentication, the element skips
-   * the bank choice and renews the consent with the same bank; the handle stays the same.
+   * An existing session handle. If the BFF says its consent is expiring (it says when it ends) or
+   * needs re-authentication, the element skips the bank choice and offers to renew the consent
+   * with the same bank; the handle stays the same.
    */
   session = '';
 
@@ -382,9 +389,16 @@ export class BankConnect extends LitElement {
             this.#show('connected', false);
             this.#step('session_active');
           } else {
+            // Expiring: renew now, while the data still flows; ended: connect again.
+            this.renewBy =
+              info.status === 'expiring'
+                ? new Date(info.expiresAt).toLocaleDateString(resolveLang(this.lang), {
+                    dateStyle: 'long',
+                  })
+                : undefined;
             this.reconnecting = true;
             this.#show('confirm', false);
-            this.#step('reconnect');
+            this.#step(this.renewBy ? 'renew' : 'reconnect');
           }
           return;
         }
@@ -480,6 +494,7 @@ export class BankConnect extends LitElement {
       sessionHandle: session.sessionHandle,
       aspsp: session.aspsp,
       expiresAt: session.expiresAt,
+      renewed: session.renewed,
     });
   }
 
@@ -540,6 +555,7 @@ export class BankConnect extends LitElement {
     return this.#authorization.render_(this.view, {
       t_: (key, params) => this.#t(key, params),
       reconnecting_: this.reconnecting,
+      renewBy_: this.renewBy,
       cancelReason_: this.cancelReason,
       consentDays_: this.#selected()?.consentDays,
       scopes_: this.#requestedScopes(),

@@ -11,8 +11,10 @@ import { renderActions, renderText, type Action, type Translate } from './views.
  */
 export interface ConsentViewContext {
   t_: Translate;
-  /** The consent renews an expired one, of the same bank. */
+  /** The consent renews one of the same bank: ended, or ending on `renewBy_`. */
   reconnecting_: boolean;
+  /** When the consent being renewed ends, formatted for the customer; unset once it has ended. */
+  renewBy_: string | undefined;
   cancelReason_: CancelReason;
   /** How long the chosen bank's consent lasts, when its directory entry says. */
   consentDays_: number | undefined;
@@ -65,7 +67,13 @@ function renderConfirm(context: ConsentViewContext): TemplateResult {
   const { t_: t, consentDays_: days } = context;
   return html`
     <div part="consent">
-      ${context.reconnecting_ ? html`<p>${t('reconnectIntro')}</p>` : nothing}
+      ${
+        context.reconnecting_
+          ? html`<p>
+              ${t(context.renewBy_ ? 'renewIntro' : 'reconnectIntro', { date: context.renewBy_ ?? '' })}
+            </p>`
+          : nothing
+      }
       <p>${t('confirmIntro')}</p>
       <ul class="scopes">
         ${context.scopes_.map((scope) => html`<li>${t(`scope_${scope}`)}</li>`)}

@@ -16,6 +16,7 @@ export type StepName =
   | 'handoff'
   | 'resume'
   | 'reconnect'
+  | 'renew'
   | 'session_active'
   | 'complete';
 
@@ -27,6 +28,8 @@ export interface SuccessDetail {
   sessionHandle: string;
   aspsp: string;
   expiresAt: string;
+  /** The consent of the element's `session` was renewed: the handle is the same. */
+  renewed: boolean;
 }
 
 /** `bank-connect-cancel`. */

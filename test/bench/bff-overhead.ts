@@ -64,7 +64,12 @@ async function signDirect(
       url,
       headers: {
         'X-Request-ID': randomUUID(),
+        // The customer's context, as the BFF forwards it from the page's browser: every bank
+        // that requires some of it (mistral: PSU-User-Agent) gets what it requires.
         'PSU-IP-Address': '192.0.2.10',
+        'PSU-HTTP-Method': 'GET',
+        'PSU-User-Agent': 'Mozilla/5.0 (bench)',
+        'PSU-Accept-Language': 'fr-FR',
         Accept: 'application/hal+json',
         Authorization: `Bearer ${token}`,
       },

@@ -146,9 +146,11 @@ describe('<bank-connect>', () => {
       await expect(Object.keys(success).sort()).to.deep.equal([
         'aspsp',
         'expiresAt',
+        'renewed',
         'sessionHandle',
       ]);
       await expect(success.aspsp).to.equal('socgen');
+      await expect(success.renewed).to.equal(false);
       expect(success.sessionHandle).to.match(/^sh-flow-/);
       await expect(el.currentView).to.equal('connected');
       expect(events.of('bank-connect-success')).to.have.length(1);

@@ -144,6 +144,7 @@ describe('redirect mode and other tabs', () => {
       sessionHandle: 'sh-from-other-tab',
       aspsp: 'lcl',
       expiresAt: '2030-01-01T00:00:00Z',
+      renewed: false,
     };
     channel.postMessage({
       type: 'bank-connect:flow-result',
@@ -183,8 +184,38 @@ describe('redirect mode and other tabs', () => {
       expect(() => button(el, 'Choose another bank')).to.throw();
       button(el, 'Continue to Société Générale').click();
       const success = await events.wait('bank-connect-success');
-      expect(success).to.include({ sessionHandle: 'sh-reauth', aspsp: 'socgen' });
+      expect(success).to.include({ sessionHandle: 'sh-reauth', aspsp: 'socgen', renewed: true });
       spy.restore();
+    });
+
+    it('offers to renew a consent that is about to end, with its date, and keeps the handle', async () => {
+      const spy = spyOnWindowOpen();
+      const { el, events } = await mount({
+        bff: stubBff(),
+        session: 'sh-expiring',
+        mode: 'popup',
+        lang: 'en',
+      });
+      await expect(await events.step('renew')).to.deep.equal({ step: 'renew', aspsp: 'socgen' });
+      await el.updateComplete;
+      await expect(el.currentView).to.equal('confirm');
+      const consent = $(el, '[part="consent"]').textContent ?? '';
+      expect(consent).to.contain('expires on March 14, 2030: sign in again');
+      expect(consent).not.to.contain('has expired');
+      expect(() => button(el, 'Choose another bank')).to.throw();
+      button(el, 'Continue to Société Générale').click();
+      const success = await events.wait('bank-connect-success');
+      expect(success).to.include({ sessionHandle: 'sh-expiring', aspsp: 'socgen', renewed: true });
+      spy.restore();
+    });
+
+    it('says the date in French by default', async () => {
+      const { el, events } = await mount({ bff: stubBff(), session: 'sh-expiring' });
+      await events.step('renew');
+      await el.updateComplete;
+      expect($(el, '[part="consent"]').textContent).to.contain(
+        'expire le 14 mars 2030 : identifiez-vous à nouveau',
+      );
     });
 
     it('shows an active session as connected without announcing a new connection', async () => {

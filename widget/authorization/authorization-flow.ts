@@ -268,11 +268,12 @@ export class AuthorizationFlow {
       } else {
         const handle = record.reconnect ? sessionHandle : undefined;
         const session = await completeFlow(client, record.flowId, outcome.request, handle);
-        // Only these three fields travel on: whatever else the BFF adds stays out of events.
+        // Only these fields travel on: whatever else the BFF adds stays out of events.
         const detail: SuccessDetail = {
           sessionHandle: session.sessionHandle,
           aspsp: session.aspsp,
           expiresAt: session.expiresAt,
+          renewed: handle !== undefined,
         };
         result = { outcome: 'connected', session: detail };
       }

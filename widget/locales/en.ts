@@ -19,6 +19,7 @@ export const en: Messages = {
   confirmDurationUnknown: 'For up to 180 days. You can withdraw this consent at any time.',
   confirmBank: 'You will sign in on your bank’s site; {site} never sees your credentials.',
   reconnectIntro: 'Your access to {bank} has expired: sign in again to renew it.',
+  renewIntro: 'Your access to {bank} expires on {date}: sign in again to renew it.',
   continueToBank: 'Continue to {bank}',
   changeBank: 'Choose another bank',
   waiting: 'Signing in at {bank}',

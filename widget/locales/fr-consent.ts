@@ -14,6 +14,8 @@ export const frConsent = {
   confirmBank:
     'Vous vous identifierez sur le site de votre banque ; {site} ne voit jamais vos identifiants.',
   reconnectIntro: 'Votre accès à {bank} a expiré : identifiez-vous à nouveau pour le renouveler.',
+  renewIntro:
+    'Votre accès à {bank} expire le {date} : identifiez-vous à nouveau pour le renouveler.',
   continueToBank: 'Continuer vers {bank}',
   changeBank: 'Changer de banque',
   waiting: 'Identification en cours chez {bank}',

@@ -150,12 +150,21 @@ export async function stubBff(ctx: Context, next: () => Promise<unknown>) {
   }
   if (ctx.method === 'GET' && route === 'v1/session') {
     const handle = bearer(ctx);
-    if (handle !== 'sh-reauth' && handle !== 'sh-active') return apiError(ctx, 'session_required');
+    const status = {
+      'sh-reauth': 'reauth_required',
+      'sh-active': 'active',
+      'sh-expiring': 'expiring',
+    }[handle ?? ''];
+    if (!status) return apiError(ctx, 'session_required');
     return json(ctx, 200, {
       aspsp: 'socgen',
       scopes: ['aisp'],
-      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      status: handle === 'sh-reauth' ? 'reauth_required' : 'active',
+      // An expiring consent ends on 2030-03-14; the others a day from now.
+      expiresAt:
+        status === 'expiring'
+          ? '2030-03-14T10:00:00.000Z'
+          : new Date(Date.now() + 86_400_000).toISOString(),
+      status,
     });
   }
   if (ctx.method === 'POST' && route === 'v1/flows') {
