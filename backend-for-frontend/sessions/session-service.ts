@@ -16,6 +16,7 @@
 import type { Logger } from 'pino';
 import type { BankScope, SessionInfo } from '../contract/index.js';
 import { BffError, hasCode } from '../errors.js';
+import { readOutcome, type ReauthReason, type SessionMetrics } from '../metrics.js';
 import { findBank, type BankClient } from '../stet/bank-client.js';
 import type { BankRequest, BankResponse } from '../stet/resource-client.js';
 import type { TokenSet } from '../stet/token-client.js';
@@ -39,6 +40,8 @@ export interface SessionServiceDeps {
   banks: ReadonlyMap<string, BankClient>;
   logger: Logger;
   now?: () => number;
+  /** Where refreshes and ended consents are counted, when the BFF keeps metrics. */
+  metrics?: SessionMetrics | undefined;
 }
 
 export class SessionService {
@@ -49,6 +52,7 @@ export class SessionService {
   readonly #now: () => number;
   readonly #refreshing = new Map<string, Promise<BankTokens>>();
   readonly #lock: RefreshLock;
+  readonly #metrics: SessionMetrics | undefined;
 
   constructor(deps: SessionServiceDeps) {
     this.#store = deps.store;
@@ -57,6 +61,7 @@ export class SessionService {
     this.#logger = deps.logger;
     this.#now = deps.now ?? Date.now;
     this.#lock = deps.store.refreshLock ?? new InProcessRefreshLock();
+    this.#metrics = deps.metrics;
   }
 
   #bank(aspsp: string): BankClient {
@@ -171,7 +176,7 @@ export class SessionService {
       return await bank.requestResource({ ...request, accessToken: tokens.accessToken });
     } catch (error) {
       if (!hasCode(error, 'bank_unauthorized')) throw error;
-      await this.#markReauth(record.id);
+      await this.#markReauth(record.id, record.aspsp, 'token_refused');
       throw new BffError(
         'reauth_required',
         'the bank refuses the renewed token: authenticate again',
@@ -225,10 +230,11 @@ export class SessionService {
       current.accessToken !== staleAccessToken &&
       record.accessExpiresAt - EXPIRY_MARGIN_MS > this.#now()
     ) {
+      this.#metrics?.countRefresh(record.aspsp, 'shared');
       return current;
     }
     if (!current.refreshToken) {
-      await this.#markReauth(id);
+      await this.#markReauth(id, record.aspsp, 'no_refresh_token');
       throw new BffError(
         'reauth_required',
         'the bank issues no refresh token: authenticate again',
@@ -240,8 +246,11 @@ export class SessionService {
     let fresh: TokenSet;
     try {
       fresh = await this.#bank(record.aspsp).refreshTokens(current.refreshToken);
+      this.#metrics?.countRefresh(record.aspsp, 'ok');
     } catch (error) {
-      if (hasCode(error, 'reauth_required')) await this.#markReauth(id);
+      this.#metrics?.countRefresh(record.aspsp, readOutcome(error));
+      if (hasCode(error, 'reauth_required'))
+        await this.#markReauth(id, record.aspsp, 'refresh_refused');
       throw error;
     }
     const profile = this.#bank(record.aspsp).profile;
@@ -263,7 +272,8 @@ export class SessionService {
     return next;
   }
 
-  async #markReauth(id: string): Promise<void> {
+  async #markReauth(id: string, aspsp: string, reason: ReauthReason): Promise<void> {
+    this.#metrics?.countReauthRequired(aspsp, reason);
     await this.#update(id, () => ({ status: 'reauth_required' })).catch(() => undefined);
   }
 
