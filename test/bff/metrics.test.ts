@@ -4,11 +4,13 @@
  * labels docs/operations.md lists, and never a customer's handle, account or address in a label.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { Registry } from 'prom-client';
+import { parse as parseYaml } from 'yaml';
 import type {
   AccountList,
   ConnectedSession,
@@ -418,6 +420,32 @@ describe('operator metrics', () => {
       await elsewhere.close();
       await bff.stop();
     }
+  });
+
+  it('gives docs/operations.md alert rules that read metrics the BFF serves', async () => {
+    const page = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    const block = /## Metrics[\s\S]*?```yaml\n([\s\S]*?)```/.exec(page)?.[1];
+    assert.ok(block, 'docs/operations.md has the alert rules');
+    const { groups } = parseYaml(block) as {
+      groups: Array<{ rules: Array<{ alert: string; expr: string; for?: string }> }>;
+    };
+    const rules = groups.flatMap((group) => group.rules);
+    assert.deepEqual(
+      rules.map((rule) => rule.alert),
+      ['BankConnectBankFailing', 'BankConnectCertificateExpiring'],
+    );
+    await withBff(METRICS_ON, async (bff) => {
+      await bff.connect('azur');
+      const served = new Set(
+        [...(await scrape(bff.url)).text.matchAll(/^# TYPE (\w+) /gm)].map(([, name]) => name),
+      );
+      for (const rule of rules) {
+        for (const [name = ''] of rule.expr.matchAll(/\bbank_connect_\w+/g)) {
+          const family = name.replace(/_(bucket|count|sum)$/, '');
+          assert.ok(served.has(name) || served.has(family), `${rule.alert}: ${name} is served`);
+        }
+      }
+    });
   });
 });
 
