@@ -67,6 +67,11 @@ export const SETTINGS = {
     'BFF_WIDGET_DIR',
     'folder of the widget drop-in build to serve at /bank-connect.js (default: the installed @bank-connect/widget)',
   ],
+  metrics: ['BFF_METRICS', 'true: serve Prometheus metrics at GET /metrics (default false)'],
+  metricsPort: [
+    'BFF_METRICS_PORT',
+    'serve /metrics on this port only, not on the API port (needs BFF_METRICS; 0 picks a free one)',
+  ],
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -147,6 +152,8 @@ const settingsSchema = z.object({
   widgetDir: z.string().min(1).optional(),
   certificateWarningDays: z.coerce.number().int().min(1).max(3_650).default(30),
   consentWarningDays: z.coerce.number().int().min(0).max(90).default(14),
+  metrics: boolean.default(false),
+  metricsPort: z.coerce.number().int().min(0).max(65_535).optional(),
 });
 
 export interface BffConfig {
@@ -172,6 +179,10 @@ export interface BffConfig {
   consentWarningDays: number;
   /** The widget drop-in build to serve; the installed @bank-connect/widget when absent. */
   widgetDir?: string;
+  /** Whether the BFF keeps Prometheus metrics and serves them. */
+  metrics: boolean;
+  /** The port that alone serves `/metrics`; absent, the router serves it with the API. */
+  metricsPort?: number;
 }
 
 /** A configuration problem: the process prints it and stops. */
@@ -234,6 +245,11 @@ export interface CheckedCertificate {
   notAfter: Date;
   /** SHA-256 of its DER, base64url: the `x5t#S256` banks bind tokens to (RFC 8705 §3.1). */
   thumbprint: string;
+}
+
+/** Whole days from `now` to a certificate's `notAfter`: what /readyz, logs and metrics report. */
+export function countDaysLeft(notAfter: Date, now: number): number {
+  return Math.floor((notAfter.getTime() - now) / 86_400_000);
 }
 
 /**
@@ -344,6 +360,13 @@ export function loadConfig(
   const registryFile = path.resolve(cwd, settings.registryFile);
   if (!existsSync(registryFile))
     throw new ConfigError(`BFF_REGISTRY: ${registryFile} does not exist`);
+  if (settings.metricsPort !== undefined && !settings.metrics) {
+    throw new ConfigError('BFF_METRICS_PORT: metrics are off: set BFF_METRICS=true as well');
+  }
+  // Port 0 twice is two free ports; any other port twice would fail to bind, later and less clearly.
+  if (settings.metricsPort && settings.metricsPort === settings.port) {
+    throw new ConfigError(`BFF_METRICS_PORT: ${settings.metricsPort} is BFF_PORT already`);
+  }
   const sessionStore = settings.sessionStore.startsWith('sqlite:')
     ? `sqlite:${path.resolve(cwd, settings.sessionStore.slice('sqlite:'.length))}`
     : settings.sessionStore;
@@ -372,5 +395,7 @@ export function loadConfig(
     certificateWarningDays: settings.certificateWarningDays,
     consentWarningDays: settings.consentWarningDays,
     ...(settings.widgetDir ? { widgetDir: path.resolve(cwd, settings.widgetDir) } : {}),
+    metrics: settings.metrics,
+    ...(settings.metricsPort === undefined ? {} : { metricsPort: settings.metricsPort }),
   };
 }

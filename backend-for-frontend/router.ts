@@ -6,7 +6,8 @@
 import express, { type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import type { BffConfig } from './config.js';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { countDaysLeft, type BffConfig } from './config.js';
 import type { BffContext } from './context.js';
 import { BffError } from './errors.js';
 import {
@@ -18,6 +19,7 @@ import {
 } from './http.js';
 import { FlowService } from './flows/flow-service.js';
 import { createLogger } from './logger.js';
+import { BffMetrics, countRequests, serveMetrics } from './metrics.js';
 import { loadRegistry, type Registry } from './registry.js';
 import { createAspspsRouter } from './routes/aspsps.js';
 import { createDataRouter } from './routes/data.js';
@@ -46,6 +48,12 @@ export interface BankConnectDeps {
 
 export type BankConnectRouter = Router & {
   context: BffContext;
+  /**
+   * The prom-client registry of the BFF's metrics when `config.metrics` is on, else undefined.
+   * The router serves it at `/metrics` unless `config.metricsPort` is set; a host app may also
+   * serve it itself, or merge it into its own (`Registry.merge`).
+   */
+  metrics: MetricsRegistry | undefined;
   /** Closes bank connections and the session store. */
   close(): Promise<void>;
 };
@@ -123,7 +131,7 @@ function warnOfExpiringCertificates(config: BffConfig, logger: Logger, now: numb
     ['QWAC', config.qwac],
     ['QSealC', config.qsealc],
   ] as const) {
-    const daysLeft = Math.floor((notAfter.getTime() - now) / 86_400_000);
+    const daysLeft = countDaysLeft(notAfter, now);
     if (daysLeft <= config.certificateWarningDays) {
       logger.warn(
         {
@@ -144,6 +152,8 @@ export function createBankConnectRouter(
 ): BankConnectRouter {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const registry = deps.registry ?? loadRegistry(config.registryFile);
+  const now = deps.now ?? Date.now;
+  const metrics = config.metrics ? new BffMetrics({ certificates: () => config, now }) : undefined;
   const banks = new Map(
     [...registry.values()].map((aspsp) => [
       aspsp.id,
@@ -153,6 +163,7 @@ export function createBankConnectRouter(
         qwac: config.qwac,
         qsealc: config.qsealc,
         timeoutMs: config.bankTimeoutMs,
+        metrics,
       }),
     ]),
   );
@@ -160,7 +171,6 @@ export function createBankConnectRouter(
     deps.store ??
     openSessionStore(config.sessionStore, { logger, bankTimeoutMs: config.bankTimeoutMs });
   const sealer = new TokenSealer(config.sealingKeys);
-  const now = deps.now ?? Date.now;
   const sessions = new SessionService({
     store,
     sealer,
@@ -169,6 +179,7 @@ export function createBankConnectRouter(
     qwacThumbprint: config.qwac.thumbprint,
     consentWarningDays: config.consentWarningDays,
     now,
+    metrics,
   });
   const flows = new FlowService({
     store,
@@ -179,6 +190,7 @@ export function createBankConnectRouter(
     allowedOrigins: config.allowedOrigins,
     flowTtlSeconds: config.flowTtlSeconds,
     now,
+    metrics,
   });
   const context: BffContext = {
     config,
@@ -194,6 +206,7 @@ export function createBankConnectRouter(
 
   const router = express.Router();
   router.use(assignRequestId());
+  if (metrics) router.use(countRequests(metrics));
   router.use(recordClientAddress(config.trustProxy));
   router.use(
     helmet({
@@ -210,6 +223,9 @@ export function createBankConnectRouter(
   const widget = deps.widget ?? readWidgetBuild(config.widgetDir);
   if (!widget) logger.warn('no widget build found: /bank-connect.js answers widget_unavailable');
   router.use(createMetaRouter(context));
+  if (metrics && config.metricsPort === undefined) {
+    router.get('/metrics', serveMetrics(metrics.registry));
+  }
   router.use(createWidgetRouter(context, widget));
   router.use(createCallbackRouter(context));
   router.use(
@@ -235,6 +251,7 @@ export function createBankConnectRouter(
 
   return Object.assign(router, {
     context,
+    metrics: metrics?.registry,
     close: async () => {
       clearInterval(purge);
       await Promise.all([...banks.values()].map((bank) => bank.close()));

@@ -8,7 +8,8 @@ import { realpathSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createApp, type BffApp } from './app.js';
+import type { Express } from 'express';
+import { createApp, createMetricsApp, type BffApp } from './app.js';
 import { ConfigError, loadConfig, type BffConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { BankConnectDeps } from './router.js';
@@ -17,36 +18,67 @@ export interface RunningBff {
   app: BffApp;
   server: Server;
   url: string;
+  /** Where `/metrics` is served when `BFF_METRICS_PORT` is set. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
-/** Starts the BFF on `config.host:config.port`. */
-export async function listen(config: BffConfig, deps: BankConnectDeps = {}): Promise<RunningBff> {
-  const app = createApp(config, deps);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const started = app.listen(config.port, config.host, (error?: Error) =>
+/** Binds `app` to `port`; a port in use is a configuration error naming `variable`. */
+async function bind(app: Express, port: number, host: string, variable: string): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const started = app.listen(port, host, (error?: Error) =>
       error ? reject(error) : resolve(started),
     );
     started.once('error', reject);
-  }).catch(async (error: NodeJS.ErrnoException) => {
-    await app.bankConnect.close();
+  }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') {
-      throw new ConfigError(`BFF_PORT: port ${config.port} on ${config.host} is already in use`);
+      throw new ConfigError(`${variable}: port ${port} on ${host} is already in use`);
     }
     throw error;
   });
+}
+
+function stop(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Starts the BFF on `config.host:config.port`, and its metrics on `config.metricsPort` when that
+ * is set.
+ */
+export async function listen(config: BffConfig, deps: BankConnectDeps = {}): Promise<RunningBff> {
+  const app = createApp(config, deps);
+  const registry = app.bankConnect.metrics;
+  let server: Server | undefined;
+  let metricsServer: Server | undefined;
+  try {
+    server = await bind(app, config.port, config.host, 'BFF_PORT');
+    if (registry && config.metricsPort !== undefined) {
+      metricsServer = await bind(
+        createMetricsApp(registry),
+        config.metricsPort,
+        config.host,
+        'BFF_METRICS_PORT',
+      );
+    }
+  } catch (error) {
+    if (server) await stop(server);
+    await app.bankConnect.close();
+    throw error;
+  }
   server.keepAliveTimeout = 65_000;
-  const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const urlOf = (bound: Server) => `http://${host}:${(bound.address() as AddressInfo).port}`;
   return {
     app,
     server,
-    url: `http://${host}:${port}`,
+    url: urlOf(server),
+    metricsUrl: metricsServer ? urlOf(metricsServer) : undefined,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      await Promise.all([stop(server), ...(metricsServer ? [stop(metricsServer)] : [])]);
       await app.bankConnect.close();
     },
   };
@@ -70,7 +102,11 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   logger.info(
-    { url: running.url, banks: running.app.bankConnect.context.registry.size },
+    {
+      url: running.url,
+      metricsUrl: running.metricsUrl,
+      banks: running.app.bankConnect.context.registry.size,
+    },
     'BFF listening',
   );
   const stop = (signal: string) => {

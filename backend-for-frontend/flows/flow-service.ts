@@ -17,7 +17,8 @@ import type {
   CreateFlowRequest,
   CreateFlowResponse,
 } from '../contract/index.js';
-import { BffError, invalidRequest } from '../errors.js';
+import { BffError, hasCode, invalidRequest } from '../errors.js';
+import type { FlowMetrics } from '../metrics.js';
 import { hashSecret, secretsMatch } from '../sessions/handles.js';
 import type { TokenSealer } from '../sessions/sealing.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -40,6 +41,8 @@ export interface FlowServiceDeps {
   /** How long a flow may take, from its start to its completion. */
   flowTtlSeconds: number;
   now?: () => number;
+  /** Where flows are counted as they start and end, when the BFF keeps metrics. */
+  metrics?: FlowMetrics | undefined;
 }
 
 /** What the callback does with the bank's answer. */
@@ -153,6 +156,7 @@ export class FlowService {
       throw invalidRequest('state was already used', 'state');
     }
     await store.insertFlow(flow);
+    this.#deps.metrics?.countFlowStarted(flow.aspsp);
     return {
       flowId: flow.id,
       authorizationUrl: bank.buildAuthorizationUrl({
@@ -181,6 +185,7 @@ export class FlowService {
     if (!flow) return { kind: 'refuse', status: 400, reason: 'unknown-flow' };
     if (flow.status !== 'pending') return { kind: 'refuse', status: 409, reason: 'used-flow' };
     if (flow.expiresAt <= this.#now()) {
+      this.#deps.metrics?.countFlowEnded(flow.aspsp, 'expired');
       return {
         kind: 'deliver',
         flow,
@@ -194,6 +199,14 @@ export class FlowService {
     for (const name of FORWARDED) {
       const value = query.get(name);
       if (value !== null) response.set(name, value.slice(0, 2048));
+    }
+    // A refusal at the bank ends the flow here: the page has no code to complete it with.
+    const error = query.get('error');
+    if (error !== null) {
+      this.#deps.metrics?.countFlowEnded(
+        flow.aspsp,
+        error === 'access_denied' ? 'denied' : 'failed',
+      );
     }
     return { kind: 'deliver', flow, response };
   }
@@ -228,6 +241,7 @@ export class FlowService {
     const running = this.#completing.get(flow.id);
     if (running) return running;
     if (flow.expiresAt <= this.#now()) {
+      this.#deps.metrics?.countFlowEnded(flow.aspsp, 'expired');
       throw new BffError('flow_expired', 'the flow has expired: start again');
     }
     const completion = this.#exchange(flow, input).finally(() => this.#completing.delete(flow.id));
@@ -236,14 +250,29 @@ export class FlowService {
   }
 
   async #exchange(flow: FlowRecord, input: CompleteFlowInput): Promise<ConnectedSession> {
-    const { store, sealer, sessions } = this.#deps;
-    const bank = this.#bank(flow.aspsp);
     if (flow.status === 'pending') {
       throw invalidRequest('the bank has not sent the customer back for this flow yet');
     }
     if (flow.status !== 'returned') {
       throw new BffError('flow_already_used', 'this flow was already completed');
     }
+    const { metrics } = this.#deps;
+    let connected: ConnectedSession;
+    try {
+      connected = await this.#redeem(flow, input);
+    } catch (error) {
+      // Another instance's completion won the flow: that one ends it.
+      if (!hasCode(error, 'flow_already_used')) metrics?.countFlowEnded(flow.aspsp, 'failed');
+      throw error;
+    }
+    metrics?.countFlowEnded(flow.aspsp, 'completed');
+    return connected;
+  }
+
+  /** The bank's answer checked, the code exchanged, and the session created or renewed. */
+  async #redeem(flow: FlowRecord, input: CompleteFlowInput): Promise<ConnectedSession> {
+    const { store, sealer, sessions } = this.#deps;
+    const bank = this.#bank(flow.aspsp);
     const params = new URLSearchParams({ code: input.request.code, state: input.request.state });
     if (input.request.iss !== undefined) params.set('iss', input.request.iss);
     const validated = bank.validateAuthorizationResponse(params);

@@ -3,6 +3,7 @@
  * store), the OpenAPI description of the API, and the QSealC at the URL banks use as keyId.
  */
 import express, { type Router } from 'express';
+import { countDaysLeft } from '../config.js';
 import type { Readiness } from '../contract/index.js';
 import { buildOpenApiDocument } from '../contract/openapi.js';
 import { API_VERSION, OPERATIONS } from '../contract/operations.js';
@@ -27,7 +28,7 @@ export function createMetaRouter(context: BffContext): Router {
     const now = context.now();
     const describe = ({ notAfter }: { notAfter: Date }) => ({
       notAfter: notAfter.toISOString(),
-      daysLeft: Math.floor((notAfter.getTime() - now) / 86_400_000),
+      daysLeft: countDaysLeft(notAfter, now),
     });
     const body: Readiness = {
       status: 'ready',

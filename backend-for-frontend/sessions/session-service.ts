@@ -16,6 +16,7 @@
 import type { Logger } from 'pino';
 import type { BankScope, SessionInfo } from '../contract/index.js';
 import { BffError, hasCode } from '../errors.js';
+import { readOutcome, type ReauthReason, type SessionMetrics } from '../metrics.js';
 import { findBank, type BankClient } from '../stet/bank-client.js';
 import type { BankRequest, BankResponse } from '../stet/resource-client.js';
 import type { TokenSet } from '../stet/token-client.js';
@@ -48,6 +49,8 @@ export interface SessionServiceDeps {
   /** Days before a consent's end from which its session is `expiring` (0: never). */
   consentWarningDays?: number;
   now?: () => number;
+  /** Where refreshes and ended consents are counted, when the BFF keeps metrics. */
+  metrics?: SessionMetrics | undefined;
 }
 
 export class SessionService {
@@ -60,6 +63,7 @@ export class SessionService {
   readonly #warningMs: number;
   readonly #refreshing = new Map<string, Promise<BankTokens>>();
   readonly #lock: RefreshLock;
+  readonly #metrics: SessionMetrics | undefined;
 
   constructor(deps: SessionServiceDeps) {
     this.#store = deps.store;
@@ -70,6 +74,7 @@ export class SessionService {
     this.#qwac = deps.qwacThumbprint;
     this.#warningMs = (deps.consentWarningDays ?? 0) * 86_400_000;
     this.#lock = deps.store.refreshLock ?? new InProcessRefreshLock();
+    this.#metrics = deps.metrics;
   }
 
   #bank(aspsp: string): BankClient {
@@ -261,9 +266,12 @@ export class SessionService {
     if (!record) throw new BffError('session_required', 'the session no longer exists');
     this.#assertUsable(record);
     const current = this.#open(record);
-    if (current.accessToken !== staleAccessToken && !this.#stale(record, current)) return current;
+    if (current.accessToken !== staleAccessToken && !this.#stale(record, current)) {
+      this.#metrics?.countRefresh(record.aspsp, 'shared');
+      return current;
+    }
     if (!current.refreshToken) {
-      await this.#markReauth(id);
+      await this.#markReauth(id, record.aspsp, 'no_refresh_token');
       throw new BffError(
         'reauth_required',
         this.#boundElsewhere(current)
@@ -275,8 +283,11 @@ export class SessionService {
     let fresh: TokenSet;
     try {
       fresh = await this.#bank(record.aspsp).refreshTokens(current.refreshToken);
+      this.#metrics?.countRefresh(record.aspsp, 'ok');
     } catch (error) {
-      if (hasCode(error, 'reauth_required')) await this.#markReauth(id);
+      this.#metrics?.countRefresh(record.aspsp, readOutcome(error));
+      if (hasCode(error, 'reauth_required'))
+        await this.#markReauth(id, record.aspsp, 'refresh_refused');
       throw error;
     }
     const profile = this.#bank(record.aspsp).profile;
@@ -303,7 +314,8 @@ export class SessionService {
     return next;
   }
 
-  async #markReauth(id: string): Promise<void> {
+  async #markReauth(id: string, aspsp: string, reason: ReauthReason): Promise<void> {
+    this.#metrics?.countReauthRequired(aspsp, reason);
     await this.#update(id, () => ({ status: 'reauth_required' })).catch(() => undefined);
   }
 

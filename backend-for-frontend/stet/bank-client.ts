@@ -13,9 +13,15 @@
 import type { KeyObject } from 'node:crypto';
 import type { BankScope } from '../contract/index.js';
 import { BffError } from '../errors.js';
+import { readOutcome, type BankCallMetrics, type BankOperation, type Outcome } from '../metrics.js';
 import type { Aspsp } from '../registry.js';
 import { BankProfile } from './bank-profile.js';
-import { ResourceClient, type BankResponse, type ResourceRequest } from './resource-client.js';
+import {
+  ResourceClient,
+  type BankResponse,
+  type ResourceRequest,
+  type ResourceTarget,
+} from './resource-client.js';
 import { TokenClient, type TokenSet } from './token-client.js';
 import { BankTransport } from './transport.js';
 
@@ -25,6 +31,8 @@ export interface BankClientOptions {
   qwac: { cert: string; key: string };
   qsealc: { privateKey: KeyObject; url: string };
   timeoutMs: number;
+  /** Where each call to the bank is reported, when the BFF keeps metrics. */
+  metrics?: BankCallMetrics | undefined;
 }
 
 export class BankClient {
@@ -33,9 +41,11 @@ export class BankClient {
   readonly #transport: BankTransport;
   readonly #tokens: TokenClient;
   readonly #resources: ResourceClient;
+  readonly #metrics: BankCallMetrics | undefined;
 
   constructor(aspsp: Aspsp, options: BankClientOptions) {
     this.aspsp = aspsp;
+    this.#metrics = options.metrics;
     this.profile = new BankProfile(aspsp);
     this.#transport = new BankTransport({
       aspsp: aspsp.id,
@@ -59,27 +69,70 @@ export class BankClient {
 
   /** Exchanges a code for tokens (RFC 6749 §4.1.3, RFC 7636 §4.5). */
   exchangeCode(callbackParams: URLSearchParams, codeVerifier: string): Promise<TokenSet> {
-    return this.#tokens.exchangeCode(callbackParams, codeVerifier);
+    return this.#measure('code-exchange', () =>
+      this.#tokens.exchangeCode(callbackParams, codeVerifier),
+    );
   }
 
   /** Refreshes the tokens (RFC 6749 §6). */
   refreshTokens(refreshToken: string): Promise<TokenSet> {
-    return this.#tokens.refreshTokens(refreshToken);
+    return this.#measure('refresh', () => this.#tokens.refreshTokens(refreshToken));
   }
 
   /** Revokes a token where the bank offers RFC 7009; a no-op elsewhere. */
-  revokeToken(token: string): Promise<void> {
-    return this.#tokens.revokeToken(token);
+  async revokeToken(token: string): Promise<void> {
+    if (!this.aspsp.revocationEndpoint) return;
+    await this.#measure('revocation', () => this.#tokens.revokeToken(token));
   }
 
   /** Calls an AISP/CBPII resource; `bank_unauthorized` on a 401, for the caller to refresh. */
   requestResource(request: ResourceRequest): Promise<BankResponse> {
-    return this.#resources.requestResource(request);
+    return this.#measure(nameResource(request), () => this.#resources.requestResource(request));
+  }
+
+  /** Runs one call to the bank and reports its outcome and duration to the metrics. */
+  async #measure<T>(operation: BankOperation, call: () => Promise<T>): Promise<T> {
+    const metrics = this.#metrics;
+    if (!metrics) return call();
+    const started = performance.now();
+    let outcome: Outcome = 'ok';
+    try {
+      return await call();
+    } catch (error) {
+      outcome = readOutcome(error);
+      throw error;
+    } finally {
+      const seconds = (performance.now() - started) / 1e3;
+      metrics.observeBankCall(this.aspsp.id, operation, outcome, seconds);
+    }
   }
 
   async close(): Promise<void> {
     await this.#transport.close();
   }
+}
+
+/** STET's AISP and CBPII resources, by the last segment of their path (STET 1.4.0.47 Part II). */
+const RESOURCES: ReadonlyMap<string, BankOperation> = new Map([
+  ['accounts', 'accounts'],
+  ['balances', 'balances'],
+  ['transactions', 'transactions'],
+  ['end-user-identity', 'identity'],
+  ['trusted-beneficiaries', 'trusted-beneficiaries'],
+  ['funds-confirmations', 'funds-confirmations'],
+]);
+
+/**
+ * The operation a resource call is counted under, from its path or from the bank's link: the
+ * resource's name, never the ids the path holds.
+ */
+export function nameResource(target: ResourceTarget): BankOperation {
+  const href = target.link ?? target.path;
+  const base = 'https://bank.invalid';
+  // A link the profile will refuse is still counted, as `other`.
+  if (!URL.canParse(href, base)) return 'other';
+  const last = new URL(href, base).pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+  return RESOURCES.get(last) ?? 'other';
 }
 
 /** The client of a registry bank, or `unknown_aspsp`: the one lookup the routes and services share. */

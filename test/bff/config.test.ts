@@ -180,6 +180,24 @@ describe('BFF configuration and start-up checks', () => {
     assert.match(refusal({ BFF_CONFIG_FILE: file }), /unknown setting "prot"/);
   });
 
+  it('keeps metrics off unless BFF_METRICS turns them on, and refuses a port they cannot use', () => {
+    const config = loadConfig({ env, cwd: dir });
+    assert.equal(config.metrics, false);
+    assert.equal(config.metricsPort, undefined);
+    const on = loadConfig({
+      env: { ...env, BFF_METRICS: 'true', BFF_METRICS_PORT: '9464' },
+      cwd: dir,
+    });
+    assert.equal(on.metrics, true);
+    assert.equal(on.metricsPort, 9464);
+    assert.match(refusal({ BFF_METRICS_PORT: '9464' }), /^BFF_METRICS_PORT: metrics are off/);
+    assert.match(
+      refusal({ BFF_METRICS: 'true', BFF_PORT: '9464', BFF_METRICS_PORT: '9464' }),
+      /^BFF_METRICS_PORT: 9464 is BFF_PORT already/,
+    );
+    assert.match(refusal({ BFF_METRICS: 'yes' }), /^BFF_METRICS: /);
+  });
+
   it('documents every setting in docs/backend.md', () => {
     const readme = readFileSync(new URL('../../docs/backend.md', import.meta.url), 'utf8');
     for (const [key, [variable]] of Object.entries(SETTINGS)) {
