@@ -422,17 +422,31 @@ describe('operator metrics', () => {
     }
   });
 
-  it('gives docs/operations.md alert rules that read metrics the BFF serves', async () => {
-    const page = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
-    const block = /## Metrics[\s\S]*?```yaml\n([\s\S]*?)```/.exec(page)?.[1];
-    assert.ok(block, 'docs/operations.md has the alert rules');
-    const { groups } = parseYaml(block) as {
-      groups: Array<{ rules: Array<{ alert: string; expr: string; for?: string }> }>;
+  it('gives alert rules, in docs/operations.md and the README, that read metrics the BFF serves', async () => {
+    const readRules = (file: string, section: string) => {
+      const page = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+      const block = new RegExp(`## ${section}[\\s\\S]*?\`\`\`yaml\\n([\\s\\S]*?)\`\`\``).exec(
+        page,
+      )?.[1];
+      assert.ok(block, `${file} has the alert rules`);
+      const { groups } = parseYaml(block) as {
+        groups: Array<{ rules: Array<{ alert: string; expr: string; for?: string }> }>;
+      };
+      return groups.flatMap((group) => group.rules);
     };
-    const rules = groups.flatMap((group) => group.rules);
+    const rules = readRules('docs/operations.md', 'Metrics');
     assert.deepEqual(
       rules.map((rule) => rule.alert),
       ['BankConnectBankFailing', 'BankConnectCertificateExpiring'],
+    );
+    // The README's copy says the same, without the labels and annotations.
+    assert.deepEqual(
+      readRules('README.md', 'Alerts'),
+      rules.map(({ alert, expr, for: lasting }) => ({
+        alert,
+        expr,
+        ...(lasting ? { for: lasting } : {}),
+      })),
     );
     await withBff(METRICS_ON, async (bff) => {
       await bff.connect('azur');
