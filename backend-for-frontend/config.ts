@@ -27,6 +27,11 @@ export const SETTINGS = {
   ],
   qwacCertFile: ['BFF_QWAC_CERT', 'PEM file of the QWAC (mutual TLS client certificate)'],
   qwacKeyFile: ['BFF_QWAC_KEY', 'PEM file of the QWAC private key'],
+  previousQwacCertFile: [
+    'BFF_QWAC_PREVIOUS_CERT',
+    'after a QWAC renewal, the PEM file of the QWAC it replaces, while still valid: tokens bound to it that cannot be refreshed keep working',
+  ],
+  previousQwacKeyFile: ['BFF_QWAC_PREVIOUS_KEY', 'PEM file of the previous QWAC private key'],
   qsealcCertFile: ['BFF_QSEALC_CERT', 'PEM file of the QSealC (HTTP signature certificate)'],
   qsealcKeyFile: ['BFF_QSEALC_KEY', 'PEM file of the QSealC private key'],
   qsealcUrl: ['BFF_QSEALC_URL', 'public URL of the QSealC: the signature keyId'],
@@ -96,6 +101,8 @@ const settingsSchema = z.object({
   redirectUri: z.url({ protocol: /^https?$/ }),
   qwacCertFile: z.string().min(1),
   qwacKeyFile: z.string().min(1),
+  previousQwacCertFile: z.string().min(1).optional(),
+  previousQwacKeyFile: z.string().min(1).optional(),
   qsealcCertFile: z.string().min(1),
   qsealcKeyFile: z.string().min(1),
   qsealcUrl: z.url({ protocol: /^https?$/ }),
@@ -162,6 +169,11 @@ export interface BffConfig {
   clientId: string;
   redirectUri: string;
   qwac: { cert: string; key: string; notAfter: Date; thumbprint: string };
+  /**
+   * The QWAC the current one replaced, still valid: presented only with tokens bound to it that
+   * have no refresh token to rebind them (RFC 8705 §3).
+   */
+  previousQwac?: { cert: string; key: string; notAfter: Date; thumbprint: string };
   qsealc: { cert: string; privateKey: KeyObject; url: string; notAfter: Date };
   allowedOrigins: string[];
   registryFile: string;
@@ -263,8 +275,8 @@ export function checkCertificate(
   keyPem: string,
   clientId: string,
   now: Date,
+  variable: string = label === 'QWAC' ? 'BFF_QWAC_CERT' : 'BFF_QSEALC_CERT',
 ): CheckedCertificate {
-  const variable = label === 'QWAC' ? 'BFF_QWAC_CERT' : 'BFF_QSEALC_CERT';
   let cert: X509Certificate;
   let key: KeyObject;
   try {
@@ -309,6 +321,37 @@ export function checkCertificate(
   };
 }
 
+/**
+ * The previous QWAC, when both of its files are set: a valid certificate of this TPP, other than
+ * the current one. An expired one is refused like any: remove it from the settings.
+ */
+function readPreviousQwac(
+  settings: { clientId: string; previousQwacCertFile?: string; previousQwacKeyFile?: string },
+  cwd: string,
+  now: Date,
+  currentThumbprint: string,
+): BffConfig['previousQwac'] {
+  const { previousQwacCertFile: certFile, previousQwacKeyFile: keyFile } = settings;
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError('BFF_QWAC_PREVIOUS_CERT and BFF_QWAC_PREVIOUS_KEY: set both, or neither');
+  }
+  const cert = readPem('BFF_QWAC_PREVIOUS_CERT', certFile, cwd);
+  const key = readPem('BFF_QWAC_PREVIOUS_KEY', keyFile, cwd);
+  const checked = checkCertificate(
+    'QWAC',
+    cert,
+    key,
+    settings.clientId,
+    now,
+    'BFF_QWAC_PREVIOUS_CERT',
+  );
+  if (checked.thumbprint === currentThumbprint) {
+    throw new ConfigError('BFF_QWAC_PREVIOUS_CERT: is the current QWAC (BFF_QWAC_CERT)');
+  }
+  return { cert, key, notAfter: checked.notAfter, thumbprint: checked.thumbprint };
+}
+
 /** Development only: a sealing key generated once into a git-ignored file, with a warning. */
 function readDevelopmentSealingKey(cwd: string, warn: (message: string) => void): string {
   const file = path.resolve(cwd, '.data/sealing-key');
@@ -343,6 +386,7 @@ export function loadConfig(
     key: readPem('BFF_QWAC_KEY', settings.qwacKeyFile, cwd),
   };
   const checkedQwac = checkCertificate('QWAC', qwac.cert, qwac.key, settings.clientId, now);
+  const previousQwac = readPreviousQwac(settings, cwd, now, checkedQwac.thumbprint);
   const qsealcCert = readPem('BFF_QSEALC_CERT', settings.qsealcCertFile, cwd);
   const checkedQsealc = checkCertificate(
     'QSealC',
@@ -376,6 +420,7 @@ export function loadConfig(
     clientId: settings.clientId,
     redirectUri: settings.redirectUri,
     qwac: { ...qwac, notAfter: checkedQwac.notAfter, thumbprint: checkedQwac.thumbprint },
+    ...(previousQwac ? { previousQwac } : {}),
     qsealc: {
       cert: qsealcCert,
       privateKey: checkedQsealc.key,

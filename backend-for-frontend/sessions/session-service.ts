@@ -46,6 +46,8 @@ export interface SessionServiceDeps {
   logger: Logger;
   /** The thumbprint of the QWAC the BFF presents now (`config.qwac.thumbprint`). */
   qwacThumbprint: string;
+  /** The thumbprint of the QWAC the current one replaced, if still configured. */
+  previousQwacThumbprint?: string | undefined;
   /** Days before a consent's end from which its session is `expiring` (0: never). */
   consentWarningDays?: number;
   now?: () => number;
@@ -60,6 +62,7 @@ export class SessionService {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #qwac: string;
+  readonly #previousQwac: string | undefined;
   readonly #warningMs: number;
   readonly #refreshing = new Map<string, Promise<BankTokens>>();
   readonly #lock: RefreshLock;
@@ -72,6 +75,7 @@ export class SessionService {
     this.#logger = deps.logger;
     this.#now = deps.now ?? Date.now;
     this.#qwac = deps.qwacThumbprint;
+    this.#previousQwac = deps.previousQwacThumbprint;
     this.#warningMs = (deps.consentWarningDays ?? 0) * 86_400_000;
     this.#lock = deps.store.refreshLock ?? new InProcessRefreshLock();
     this.#metrics = deps.metrics;
@@ -142,9 +146,22 @@ export class SessionService {
     return tokens.qwac !== undefined && tokens.qwac !== this.#qwac;
   }
 
-  /** Whether the tokens must be refreshed before any use: about to expire, or bound elsewhere. */
+  /**
+   * The QWAC to present with the tokens: the previous one for tokens bound to it that no refresh
+   * can rebind (the bank issues no refresh token), while it is configured; else the current one.
+   */
+  #presentedQwac(tokens: BankTokens): 'current' | 'previous' {
+    const bound = tokens.qwac !== undefined && tokens.qwac === this.#previousQwac;
+    return bound && !tokens.refreshToken ? 'previous' : 'current';
+  }
+
+  /**
+   * Whether the tokens must be refreshed before any use: about to expire, or bound to another
+   * QWAC than the one they will be presented with.
+   */
   #stale(record: SessionRecord, tokens: BankTokens): boolean {
-    return record.accessExpiresAt - EXPIRY_MARGIN_MS <= this.#now() || this.#boundElsewhere(tokens);
+    if (record.accessExpiresAt - EXPIRY_MARGIN_MS <= this.#now()) return true;
+    return this.#boundElsewhere(tokens) && this.#presentedQwac(tokens) === 'current';
   }
 
   /** Applies a patch computed from the latest record, retrying if another update came first. */
@@ -192,7 +209,8 @@ export class SessionService {
 
   /**
    * Calls the bank with the session's access token. Refreshes first when the token is about to
-   * expire or was issued to a QWAC since renewed. When the bank refuses the token (a 401, or a
+   * expire or was issued to a QWAC since renewed (unless it has no refresh token and the previous
+   * QWAC is still configured: then it is presented with that one). When the bank refuses the token (a 401, or a
    * 403 for a token whose QWAC is not recorded: some banks answer a binding mismatch so), it
    * refreshes once and replays once, never more.
    *
@@ -206,14 +224,20 @@ export class SessionService {
     let tokens = this.#open(record);
     if (this.#stale(record, tokens)) tokens = await this.refresh(record.id, tokens.accessToken);
     try {
-      return await bank.requestResource({ ...request, accessToken: tokens.accessToken });
+      return await bank.requestResource(
+        { ...request, accessToken: tokens.accessToken },
+        this.#presentedQwac(tokens),
+      );
     } catch (error) {
       const mayBeBinding = tokens.qwac === undefined && hasCode(error, 'access_denied');
       if (!hasCode(error, 'bank_unauthorized') && !mayBeBinding) throw error;
     }
     tokens = await this.refresh(record.id, tokens.accessToken);
     try {
-      return await bank.requestResource({ ...request, accessToken: tokens.accessToken });
+      return await bank.requestResource(
+        { ...request, accessToken: tokens.accessToken },
+        this.#presentedQwac(tokens),
+      );
     } catch (error) {
       if (!hasCode(error, 'bank_unauthorized')) throw error;
       this.#logger.warn(

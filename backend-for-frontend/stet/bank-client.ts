@@ -29,6 +29,8 @@ export interface BankClientOptions {
   clientId: string;
   redirectUri: string;
   qwac: { cert: string; key: string };
+  /** The QWAC the current one replaced, for tokens still bound to it (`config.previousQwac`). */
+  previousQwac?: { cert: string; key: string } | undefined;
   qsealc: { privateKey: KeyObject; url: string };
   timeoutMs: number;
   /** Where each call to the bank is reported, when the BFF keeps metrics. */
@@ -41,6 +43,8 @@ export class BankClient {
   readonly #transport: BankTransport;
   readonly #tokens: TokenClient;
   readonly #resources: ResourceClient;
+  /** Resource calls over the previous QWAC, with their own connection pool; when configured. */
+  readonly #previous: { transport: BankTransport; resources: ResourceClient } | undefined;
   readonly #metrics: BankCallMetrics | undefined;
 
   constructor(aspsp: Aspsp, options: BankClientOptions) {
@@ -55,6 +59,18 @@ export class BankClient {
     });
     this.#tokens = new TokenClient(aspsp, this.profile, this.#transport, options);
     this.#resources = new ResourceClient(this.profile, this.#transport, options);
+    if (options.previousQwac) {
+      const transport = new BankTransport({
+        aspsp: aspsp.id,
+        qwac: options.previousQwac,
+        ...(aspsp.ca ? { ca: aspsp.ca } : {}),
+        timeoutMs: options.timeoutMs,
+      });
+      this.#previous = {
+        transport,
+        resources: new ResourceClient(this.profile, transport, options),
+      };
+    }
   }
 
   /** The `/authorize` URL for a flow (RFC 6749 §4.1.1, RFC 7636 §4.3, STET Part I §3.4.3.2). */
@@ -85,9 +101,19 @@ export class BankClient {
     await this.#measure('revocation', () => this.#tokens.revokeToken(token));
   }
 
-  /** Calls an AISP/CBPII resource; `bank_unauthorized` on a 401, for the caller to refresh. */
-  requestResource(request: ResourceRequest): Promise<BankResponse> {
-    return this.#measure(nameResource(request), () => this.#resources.requestResource(request));
+  /**
+   * Calls an AISP/CBPII resource; `bank_unauthorized` on a 401, for the caller to refresh.
+   * `over: 'previous'` presents the previous QWAC, for a token bound to it (RFC 8705 §3).
+   */
+  requestResource(
+    request: ResourceRequest,
+    over: 'current' | 'previous' = 'current',
+  ): Promise<BankResponse> {
+    const resources = over === 'previous' ? this.#previous?.resources : this.#resources;
+    if (!resources) {
+      return Promise.reject(new BffError('internal_error', 'no previous QWAC is configured'));
+    }
+    return this.#measure(nameResource(request), () => resources.requestResource(request));
   }
 
   /** Runs one call to the bank and reports its outcome and duration to the metrics. */
@@ -108,7 +134,7 @@ export class BankClient {
   }
 
   async close(): Promise<void> {
-    await this.#transport.close();
+    await Promise.all([this.#transport.close(), this.#previous?.transport.close()]);
   }
 }
 

@@ -181,6 +181,43 @@ describe('certificate renewal', () => {
     for (const bff of instances) await bff.stop();
   });
 
+  it('keeps a session that cannot be refreshed on the previous QWAC while it is configured', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'bff-renewal-'));
+    try {
+      const old = await startTestBff(sandbox, { dir });
+      const unrefreshable = await old.connect('lumiere');
+      const rebound = await old.connect('mistral');
+      await old.stop();
+      const bff = await startTestBff(sandbox, {
+        dir,
+        env: {
+          ...renewed(),
+          BFF_QWAC_PREVIOUS_CERT: pem('tpp-qwac.pem'),
+          BFF_QWAC_PREVIOUS_KEY: pem('tpp-qwac-key.pem'),
+        },
+      });
+      await publishServedQsealc(bff);
+      await forgetCalls();
+      // Lumiere issues no refresh token: its token goes on over the QWAC it is bound to.
+      for (let read = 0; read < 2; read++) {
+        const response = await bff.call('GET', '/v1/accounts', {
+          handle: unrefreshable.sessionHandle,
+        });
+        assert.equal(response.status, 200);
+      }
+      assert.equal(await countRefreshes('lumiere'), 0);
+      // A token that can be refreshed is rebound to the new QWAC all the same.
+      assert.equal(
+        (await bff.call('GET', '/v1/accounts', { handle: rebound.sessionHandle })).status,
+        200,
+      );
+      assert.equal(await countRefreshes('mistral'), 1);
+      await bff.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refreshes on a 403 only for a token whose QWAC was never recorded', async () => {
     const bff = await startTestBff(sandbox);
     try {

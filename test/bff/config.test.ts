@@ -121,6 +121,42 @@ describe('BFF configuration and start-up checks', () => {
     assert.equal(config.certificateWarningDays, 30);
   });
 
+  it('takes the previous QWAC after a renewal only valid, complete and not the current one', () => {
+    const renewed = {
+      BFF_QWAC_CERT: path.join(pki.dir, 'tpp-qwac-renewed.pem'),
+      BFF_QWAC_KEY: path.join(pki.dir, 'tpp-qwac-renewed-key.pem'),
+    };
+    const previous = {
+      BFF_QWAC_PREVIOUS_CERT: path.join(pki.dir, 'tpp-qwac.pem'),
+      BFF_QWAC_PREVIOUS_KEY: path.join(pki.dir, 'tpp-qwac-key.pem'),
+    };
+    assert.equal(loadConfig({ env, cwd: dir }).previousQwac, undefined);
+    const config = loadConfig({ env: { ...env, ...renewed, ...previous }, cwd: dir });
+    const old = new X509Certificate(readFileSync(previous.BFF_QWAC_PREVIOUS_CERT));
+    assert.equal(
+      config.previousQwac?.thumbprint,
+      createHash('sha256').update(old.raw).digest('base64url'),
+    );
+    assert.notEqual(config.previousQwac?.thumbprint, config.qwac.thumbprint);
+    assert.match(
+      refusal({ ...renewed, BFF_QWAC_PREVIOUS_CERT: previous.BFF_QWAC_PREVIOUS_CERT }),
+      /set both, or neither/,
+    );
+    assert.match(refusal(previous), /^BFF_QWAC_PREVIOUS_CERT: is the current QWAC/);
+    assert.match(
+      refusal({
+        ...renewed,
+        BFF_QWAC_PREVIOUS_CERT: path.join(pki.dir, 'expired-qwac.pem'),
+        BFF_QWAC_PREVIOUS_KEY: path.join(pki.dir, 'expired-qwac-key.pem'),
+      }),
+      /^BFF_QWAC_PREVIOUS_CERT: the QWAC expired on/,
+    );
+    assert.match(
+      refusal({ ...renewed, ...previous, BFF_QWAC_PREVIOUS_KEY: renewed.BFF_QWAC_KEY }),
+      /^BFF_QWAC_PREVIOUS_KEY: the key does not match the QWAC/,
+    );
+  });
+
   it('refuses a QWAC whose key does not match it', () => {
     assert.match(
       refusal({ BFF_QWAC_KEY: path.join(pki.dir, 'tpp-qsealc-key.pem') }),
