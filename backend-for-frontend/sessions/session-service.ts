@@ -193,7 +193,7 @@ export class SessionService {
       aspsp: record.aspsp,
       scopes: record.scopes,
       expiresAt: new Date(record.consentExpiresAt).toISOString(),
-      status: this.statusOf(record),
+      status: this.#statusOf(record),
     };
   }
 
@@ -201,7 +201,7 @@ export class SessionService {
    * The session's status as the page and the partner see it: `reauth_required` once the consent
    * has ended, `expiring` within the warning window before its end, else `active`.
    */
-  statusOf(record: SessionRecord): SessionInfo['status'] {
+  #statusOf(record: SessionRecord): SessionInfo['status'] {
     const left = record.consentExpiresAt - this.#now();
     if (record.status === 'reauth_required' || left <= 0) return 'reauth_required';
     return left <= this.#warningMs ? 'expiring' : 'active';
@@ -210,9 +210,9 @@ export class SessionService {
   /**
    * Calls the bank with the session's access token. Refreshes first when the token is about to
    * expire or was issued to a QWAC since renewed (unless it has no refresh token and the previous
-   * QWAC is still configured: then it is presented with that one). When the bank refuses the token (a 401, or a
-   * 403 for a token whose QWAC is not recorded: some banks answer a binding mismatch so), it
-   * refreshes once and replays once, never more.
+   * QWAC is still configured: then it is presented with that one). When the bank refuses the
+   * token (a 401, or a 403 for a token whose QWAC is not recorded: some banks answer a binding
+   * mismatch so), it refreshes once and replays once, never more.
    *
    * Only the bank's verdict at the token endpoint ends a consent. A refused replay after a
    * successful refresh is a fault on this side (the QSealC, a signature, the clock), which a new

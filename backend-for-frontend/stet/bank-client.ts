@@ -51,21 +51,19 @@ export class BankClient {
     this.aspsp = aspsp;
     this.#metrics = options.metrics;
     this.profile = new BankProfile(aspsp);
-    this.#transport = new BankTransport({
-      aspsp: aspsp.id,
-      qwac: options.qwac,
-      ...(aspsp.ca ? { ca: aspsp.ca } : {}),
-      timeoutMs: options.timeoutMs,
-    });
-    this.#tokens = new TokenClient(aspsp, this.profile, this.#transport, options);
-    this.#resources = new ResourceClient(this.profile, this.#transport, options);
-    if (options.previousQwac) {
-      const transport = new BankTransport({
+    // One mutual-TLS pool per QWAC: the current one, and the previous one while configured.
+    const connect = (qwac: { cert: string; key: string }) =>
+      new BankTransport({
         aspsp: aspsp.id,
-        qwac: options.previousQwac,
+        qwac,
         ...(aspsp.ca ? { ca: aspsp.ca } : {}),
         timeoutMs: options.timeoutMs,
       });
+    this.#transport = connect(options.qwac);
+    this.#tokens = new TokenClient(aspsp, this.profile, this.#transport, options);
+    this.#resources = new ResourceClient(this.profile, this.#transport, options);
+    if (options.previousQwac) {
+      const transport = connect(options.previousQwac);
       this.#previous = {
         transport,
         resources: new ResourceClient(this.profile, transport, options),
