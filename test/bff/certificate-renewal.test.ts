@@ -295,6 +295,8 @@ describe('certificate renewal', () => {
         const body = await readError(response);
         assert.equal(body.error, 'bank_error');
         assert.equal(body.retryable, false);
+        // The bank's own words are for the operator's log, never for the page.
+        assert.doesNotMatch(JSON.stringify(body), /signature does not verify/);
         const info = (await (
           await bff.call('GET', '/v1/session', { handle: sessionHandle })
         ).json()) as SessionInfo;

@@ -30,10 +30,19 @@ describe('the consent’s status and its warning window', () => {
     return (await response.json()) as SessionInfo;
   };
 
-  it('is active, then expiring in the last 14 days, then ended', async () => {
+  /** Runs `test` on a BFF started with `env`, its clock at the real time. */
+  const withBff = async (env: Record<string, string>, test: (bff: TestBff) => Promise<void>) => {
     offset = 0;
-    const bff = await startTestBff(sandbox, { now });
+    const bff = await startTestBff(sandbox, { now, env });
     try {
+      await test(bff);
+    } finally {
+      await bff.stop();
+    }
+  };
+
+  it('is active, then expiring in the last 14 days, then ended', async () => {
+    await withBff({}, async (bff) => {
       for (const [bank, consentDays] of [
         ['azur', 90],
         ['mistral', 180],
@@ -52,30 +61,18 @@ describe('the consent’s status and its warning window', () => {
           'reauth_required',
         );
       }
-    } finally {
-      await bff.stop();
-    }
+    });
   });
 
   it('takes its window from BFF_CONSENT_WARNING_DAYS; 0 never warns', async () => {
-    offset = 0;
-    const wide = await startTestBff(sandbox, { now, env: { BFF_CONSENT_WARNING_DAYS: '30' } });
-    try {
-      offset = 0;
+    await withBff({ BFF_CONSENT_WARNING_DAYS: '30' }, async (wide) => {
       const { sessionHandle } = await wide.connect('azur');
       assert.equal((await statusAt(wide, sessionHandle, 59)).status, 'active');
       assert.equal((await statusAt(wide, sessionHandle, 61)).status, 'expiring');
-    } finally {
-      await wide.stop();
-    }
-    offset = 0;
-    const never = await startTestBff(sandbox, { now, env: { BFF_CONSENT_WARNING_DAYS: '0' } });
-    try {
-      offset = 0;
+    });
+    await withBff({ BFF_CONSENT_WARNING_DAYS: '0' }, async (never) => {
       const { sessionHandle } = await never.connect('azur');
       assert.equal((await statusAt(never, sessionHandle, 89)).status, 'active');
-    } finally {
-      await never.stop();
-    }
+    });
   });
 });
