@@ -490,12 +490,8 @@ export class BankConnect extends LitElement {
     rememberLastUsedAspsp(session.aspsp);
     this.selectedId = session.aspsp;
     this.#show('connected', true);
-    emit(this, 'bank-connect-success', {
-      sessionHandle: session.sessionHandle,
-      aspsp: session.aspsp,
-      expiresAt: session.expiresAt,
-      renewed: session.renewed,
-    });
+    // The flow built this detail of the fields events may carry, for this event alone.
+    emit(this, 'bank-connect-success', session);
   }
 
   #handleCancelled(reason: CancelReason): void {

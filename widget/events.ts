@@ -26,6 +26,11 @@ export type CancelReason = 'user' | 'popup_closed' | 'bank_denied';
 /** `bank-connect-success`: the opaque session handle, never a bank token. */
 export interface SuccessDetail {
   sessionHandle: string;
+  /**
+   * The session's stable, non-secret id (`ses_…`): the partner's server names the session by it
+   * in the partner-server API and in webhooks. It stays the same after a renewal.
+   */
+  sessionId: string;
   aspsp: string;
   expiresAt: string;
   /** The consent of the element's `session` was renewed: the handle is the same. */

@@ -228,8 +228,15 @@ export type CallbackMessage = z.infer<typeof callbackMessageSchema>;
  */
 export const sessionStatusSchema = z.enum(['active', 'expiring', 'reauth_required']);
 
+/**
+ * A session's stable, non-secret id: the same after a renewal, named in webhooks and by the
+ * partner-server API. It opens nothing on the browser routes.
+ */
+export const sessionIdSchema = z.string().regex(/^ses_[A-Za-z0-9_-]{43}$/);
+
 export const sessionInfoSchema = named(
   z.strictObject({
+    id: sessionIdSchema,
     aspsp: z.string(),
     scopes: z.array(bankScopeSchema),
     /** When the consent ends and the customer must authenticate again. */

@@ -26,3 +26,19 @@ export function secretsMatch(value: string, expectedHash: string): boolean {
   const expected = Buffer.from(expectedHash);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
+
+const PUBLIC_SESSION_ID = /^ses_[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The session's stable, non-secret id, as the partner's server, webhooks and logs name it: `ses_`
+ * and the store id (the handle's SHA-256), which cannot be turned back into the handle and opens
+ * nothing on the browser routes. It stays the same when the consent is renewed.
+ */
+export function toPublicSessionId(storeId: string): string {
+  return `ses_${storeId}`;
+}
+
+/** The store id a public session id names, or undefined when the text is not one. */
+export function fromPublicSessionId(value: string): string | undefined {
+  return PUBLIC_SESSION_ID.test(value) ? value.slice('ses_'.length) : undefined;
+}

@@ -20,7 +20,7 @@ import { readOutcome, type ReauthReason, type SessionMetrics } from '../metrics.
 import { findBank, type BankClient } from '../stet/bank-client.js';
 import type { BankRequest, BankResponse } from '../stet/resource-client.js';
 import type { TokenSet } from '../stet/token-client.js';
-import { createHandle, hashSecret } from './handles.js';
+import { createHandle, hashSecret, toPublicSessionId } from './handles.js';
 import { InProcessRefreshLock, type RefreshLock } from './refresh-lock.js';
 import type { TokenSealer } from './sealing.js';
 import type { SessionRecord, SessionStore } from './store.js';
@@ -190,6 +190,7 @@ export class SessionService {
   /** What the page may know of a session: never a token. */
   describe(record: SessionRecord): SessionInfo {
     return {
+      id: toPublicSessionId(record.id),
       aspsp: record.aspsp,
       scopes: record.scopes,
       expiresAt: new Date(record.consentExpiresAt).toISOString(),

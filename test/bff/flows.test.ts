@@ -352,7 +352,8 @@ describe('BFF consent flows against the sandbox banks', () => {
       const info = (await (
         await bff.call('GET', '/v1/session', { handle: session.sessionHandle })
       ).json()) as SessionInfo;
-      assert.deepEqual(Object.keys(info).sort(), ['aspsp', 'expiresAt', 'scopes', 'status']);
+      assert.deepEqual(Object.keys(info).sort(), ['aspsp', 'expiresAt', 'id', 'scopes', 'status']);
+      assert.equal(info.id, session.id);
       assert.equal(
         (await bff.call('DELETE', '/v1/session', { handle: session.sessionHandle })).status,
         204,

@@ -91,7 +91,12 @@ describe('BFF OpenAPI document', () => {
 
   it('catches a field the BFF answers but the contract does not have', () => {
     const checker = createContractChecker(document as never);
-    const answer = { aspsp: 'azur', scopes: ['aisp'], expiresAt: '2027-01-01T00:00:00.000Z' };
+    const answer = {
+      id: `ses_${'a'.repeat(43)}`,
+      aspsp: 'azur',
+      scopes: ['aisp'],
+      expiresAt: '2027-01-01T00:00:00.000Z',
+    };
     checker.checkAnswer(
       'GET',
       '/v1/session',

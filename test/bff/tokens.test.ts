@@ -121,6 +121,9 @@ describe('BFF sessions and bank tokens', () => {
       handle: session.sessionHandle,
     });
     assert.equal(renewed.sessionHandle, session.sessionHandle);
+    assert.equal(renewed.id, session.id, 'the session keeps its public id');
+    assert.match(renewed.id, /^ses_[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(renewed.id.slice(4), session.sessionHandle);
     assert.equal(renewed.status, 'active');
     const accounts = (await (
       await bff.call('GET', '/v1/accounts', { handle: session.sessionHandle })

@@ -134,7 +134,7 @@ describe('<bank-connect>', () => {
   });
 
   describe('popup flow', () => {
-    it('connects through the popup and sends only the handle, bank and expiry', async () => {
+    it('connects through the popup and sends only the handle, session id, bank and expiry', async () => {
       const spy = spyOnWindowOpen();
       restoreOpen = spy.restore;
       const { el, events } = await mount({ bff: stubBff(), mode: 'popup', lang: 'en' });
@@ -148,7 +148,9 @@ describe('<bank-connect>', () => {
         'expiresAt',
         'renewed',
         'sessionHandle',
+        'sessionId',
       ]);
+      expect(success.sessionId).to.match(/^ses_flow-/);
       await expect(success.aspsp).to.equal('socgen');
       await expect(success.renewed).to.equal(false);
       expect(success.sessionHandle).to.match(/^sh-flow-/);

@@ -142,6 +142,7 @@ describe('redirect mode and other tabs', () => {
     channel = new BroadcastChannel('bank-connect');
     const session = {
       sessionHandle: 'sh-from-other-tab',
+      sessionId: `ses_${'t'.repeat(43)}`,
       aspsp: 'lcl',
       expiresAt: '2030-01-01T00:00:00Z',
       renewed: false,

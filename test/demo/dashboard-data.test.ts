@@ -30,6 +30,7 @@ function createFakeApi(scopes: BankScope[], failTransactions?: BffRequestError) 
     listAspsps: () => Promise.resolve([]),
     getSession: () =>
       Promise.resolve({
+        id: `ses_${'a'.repeat(43)}`,
         aspsp: 'bocage',
         scopes,
         expiresAt: '2027-01-01T00:00:00.000Z',

@@ -271,6 +271,7 @@ export class AuthorizationFlow {
         // Only these fields travel on: whatever else the BFF adds stays out of events.
         const detail: SuccessDetail = {
           sessionHandle: session.sessionHandle,
+          sessionId: session.id,
           aspsp: session.aspsp,
           expiresAt: session.expiresAt,
           renewed: handle !== undefined,

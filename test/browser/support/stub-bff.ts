@@ -157,6 +157,7 @@ export async function stubBff(ctx: Context, next: () => Promise<unknown>) {
     }[handle ?? ''];
     if (!status) return apiError(ctx, 'session_required');
     return json(ctx, 200, {
+      id: `ses_${'s'.repeat(43)}`,
       aspsp: 'socgen',
       scopes: ['aisp'],
       // An expiring consent ends on 2030-03-14; the others a day from now.
@@ -211,6 +212,7 @@ export async function stubBff(ctx: Context, next: () => Promise<unknown>) {
     if (flow.handle && bearer(ctx) !== flow.handle) return apiError(ctx, 'session_required');
     return json(ctx, 200, {
       sessionHandle: flow.handle ?? `sh-${flow.flowId}`,
+      id: `ses_${flow.flowId.padEnd(43, 'x')}`,
       aspsp: flow.aspsp,
       scopes: flow.scopes,
       expiresAt: new Date(Date.now() + 180 * 86_400_000).toISOString(),
