@@ -15,6 +15,7 @@ import {
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parsePartnerKeys, type PartnerKey } from './partner/keys.js';
 
 /** Each setting, its environment variable, and what it means; the README table comes from here. */
 export const SETTINGS = {
@@ -71,6 +72,10 @@ export const SETTINGS = {
   widgetDir: [
     'BFF_WIDGET_DIR',
     'folder of the widget drop-in build to serve at /bank-connect.js (default: the installed @bank-connect/widget)',
+  ],
+  partnerKeys: [
+    'BFF_PARTNER_KEYS',
+    'comma-separated <name>:<sha256> entries of the partner API keys that may call /partner/v1 (npm run partner-key makes one); none: the partner-server API refuses every call',
   ],
   metrics: ['BFF_METRICS', 'true: serve Prometheus metrics at GET /metrics (default false)'],
   metricsPort: [
@@ -159,6 +164,25 @@ const settingsSchema = z.object({
   widgetDir: z.string().min(1).optional(),
   certificateWarningDays: z.coerce.number().int().min(1).max(3_650).default(30),
   consentWarningDays: z.coerce.number().int().min(0).max(90).default(14),
+  partnerKeys: z
+    .union([
+      z.array(z.string()),
+      z.string().transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .default([])
+    .transform((entries, context) => {
+      try {
+        return parsePartnerKeys(entries);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   metrics: boolean.default(false),
   metricsPort: z.coerce.number().int().min(0).max(65_535).optional(),
 });
@@ -191,6 +215,8 @@ export interface BffConfig {
   consentWarningDays: number;
   /** The widget drop-in build to serve; the installed @bank-connect/widget when absent. */
   widgetDir?: string;
+  /** The partner API keys (names and hashes) that `/partner/v1` accepts. */
+  partnerKeys: PartnerKey[];
   /** Whether the BFF keeps Prometheus metrics and serves them. */
   metrics: boolean;
   /** The port that alone serves `/metrics`; absent, the router serves it with the API. */
@@ -440,6 +466,7 @@ export function loadConfig(
     certificateWarningDays: settings.certificateWarningDays,
     consentWarningDays: settings.consentWarningDays,
     ...(settings.widgetDir ? { widgetDir: path.resolve(cwd, settings.widgetDir) } : {}),
+    partnerKeys: settings.partnerKeys,
     metrics: settings.metrics,
     ...(settings.metricsPort === undefined ? {} : { metricsPort: settings.metricsPort }),
   };

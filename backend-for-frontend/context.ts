@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { BffConfig } from './config.js';
 import type { FlowService } from './flows/flow-service.js';
+import type { UnattendedReads } from './partner/unattended-reads.js';
 import type { Registry } from './registry.js';
 import type { SessionService } from './sessions/session-service.js';
 import type { TokenSealer } from './sessions/sealing.js';
@@ -17,5 +18,7 @@ export interface BffContext {
   sealer: TokenSealer;
   sessions: SessionService;
   flows: FlowService;
+  /** Reads without the customer: the RTS budget and the sealed cache of last answers. */
+  unattended: UnattendedReads;
   now: () => number;
 }

@@ -12,6 +12,7 @@ import type { ApiError } from './contract/index.js';
 import type { ErrorCode } from './contract/errors.js';
 import { ERRORS } from './contract/errors.js';
 import { BffError, isPublicCode } from './errors.js';
+import { looksLikePartnerKey } from './partner/keys.js';
 import { isWellFormedHandle } from './sessions/handles.js';
 import type { HitCounter } from './sessions/store.js';
 import type { PsuContext } from './stet/bank-profile.js';
@@ -191,7 +192,9 @@ export function readHandle(req: Request, cookieMode: boolean): string | undefine
     if (!match?.[1] || !isWellFormedHandle(match[1])) {
       throw new BffError(
         'session_required',
-        'the authorization header must be Bearer <session handle>',
+        match?.[1] && looksLikePartnerKey(match[1])
+          ? 'a partner API key opens only the partner-server API (/partner/v1), never the browser routes'
+          : 'the authorization header must be Bearer <session handle>',
       );
     }
     return match[1];

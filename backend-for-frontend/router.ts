@@ -24,7 +24,10 @@ import { loadRegistry, type Registry } from './registry.js';
 import { createAspspsRouter } from './routes/aspsps.js';
 import { createDataRouter } from './routes/data.js';
 import { createCallbackRouter, createFlowsRouter } from './routes/flows.js';
+import { requirePartnerKey } from './partner/auth.js';
+import { UnattendedReads } from './partner/unattended-reads.js';
 import { createMetaRouter } from './routes/meta.js';
+import { createPartnerRouter } from './routes/partner.js';
 import { createSessionRouter } from './routes/session.js';
 import { createWidgetRouter, readWidgetBuild, type WidgetBuild } from './routes/widget.js';
 import { RedisSessionStore } from './sessions/redis-store.js';
@@ -95,6 +98,7 @@ function logRequests(logger: Logger): RequestHandler {
           // The path only: a callback's query string carries the authorization code.
           path: req.path,
           status: res.statusCode,
+          ...(res.locals.partnerKey ? { partnerKey: res.locals.partnerKey as string } : {}),
           ms: Number(process.hrtime.bigint() - started) / 1e6,
         },
         'request',
@@ -194,6 +198,7 @@ export function createBankConnectRouter(
     now,
     metrics,
   });
+  const unattended = new UnattendedReads({ sync: store.sync, sealer, logger, now });
   const context: BffContext = {
     config,
     logger,
@@ -203,6 +208,7 @@ export function createBankConnectRouter(
     sealer,
     sessions,
     flows,
+    unattended,
     now,
   };
 
@@ -230,6 +236,12 @@ export function createBankConnectRouter(
   }
   router.use(createWidgetRouter(context, widget));
   router.use(createCallbackRouter(context));
+  router.use('/partner', requirePartnerKey(config.partnerKeys));
+  router.use(createPartnerRouter(context));
+  router.use('/partner', (_req, _res, next) => next(new BffError('not_found', 'no such endpoint')));
+  if (config.partnerKeys.length === 0) {
+    logger.info('BFF_PARTNER_KEYS is empty: the partner-server API refuses every call');
+  }
   router.use(
     '/v1',
     allowOrigins(config.allowedOrigins, config.cookieMode),

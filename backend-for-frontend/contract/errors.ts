@@ -110,6 +110,17 @@ export const ERRORS = {
     retryable: true,
     message: 'the bank refused the authorization: start a new flow',
   },
+  api_key_required: {
+    status: 401,
+    retryable: false,
+    message: 'the partner-server API needs a valid partner API key',
+  },
+  unattended_limit_reached: {
+    status: 429,
+    retryable: true,
+    message:
+      'four reads of this resource without the customer in 24 hours already reached the bank, and none is cached yet',
+  },
   reauth_required: {
     status: 401,
     retryable: false,

@@ -65,7 +65,7 @@ function listParameters(writer: SchemaWriter, operation: Operation): JsonSchema[
       });
     }
   }
-  if (operation.access !== 'public') {
+  if (operation.access !== 'public' && operation.access !== 'partner') {
     parameters.push({
       name: 'X-Bank-Connect',
       in: 'header',
@@ -123,7 +123,9 @@ function describeOperation(writer: SchemaWriter, id: string, operation: Operatio
       ? [{ sessionHandle: [] }, { sessionCookie: [] }]
       : operation.access === 'browser-or-session'
         ? [{}, { sessionHandle: [] }, { sessionCookie: [] }]
-        : [];
+        : operation.access === 'partner'
+          ? [{ partnerKey: [] }]
+          : [];
   return {
     operationId: id,
     summary: operation.summary,
@@ -156,7 +158,7 @@ export function buildOpenApiDocument(version: string): JsonSchema {
       title: 'bank-connect backend-for-frontend',
       version,
       description:
-        'The API the <bank-connect> element and partner pages call. It never answers a bank token: sessions are opaque handles. Every call but the public ones comes from an allowed Origin and carries `X-Bank-Connect: 1`. Every error is an `ApiError` with a stable code; `retryable` says whether trying again may succeed unchanged.',
+        'The API the <bank-connect> element and partner pages call. It never answers a bank token: sessions are opaque handles. Every call but the public ones and the partner server’s comes from an allowed Origin and carries `X-Bank-Connect: 1`; the partner-server API (`/partner/v1`) takes a partner API key and no browser call. Every error is an `ApiError` with a stable code; `retryable` says whether trying again may succeed unchanged.',
     },
     components: {
       securitySchemes: {
@@ -164,6 +166,12 @@ export function buildOpenApiDocument(version: string): JsonSchema {
           type: 'http',
           scheme: 'bearer',
           description: 'The session handle that POST /v1/flows/{flowId}/complete answered.',
+        },
+        partnerKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A partner API key (`bcp_…`), for the partner’s server only: `/partner/v1` refuses a session handle and any request with an `Origin`, and the browser routes refuse the key.',
         },
         sessionCookie: {
           type: 'apiKey',

@@ -21,8 +21,15 @@ import {
   fundsConfirmationSchema,
   healthSchema,
   identitySchema,
+  partnerSessionListSchema,
+  partnerSessionSchema,
+  partnerSessionsQuerySchema,
   readinessSchema,
+  sessionIdSchema,
   sessionInfoSchema,
+  syncedAccountListSchema,
+  syncedBalanceListSchema,
+  syncedTransactionPageSchema,
   transactionPageSchema,
   transactionsQuerySchema,
   trustedBeneficiaryListSchema,
@@ -34,9 +41,11 @@ import {
  * - `public`: anyone, no header required (operations, the callback, public documents);
  * - `browser`: a partner page: an allowed `Origin` and `X-Bank-Connect: 1`;
  * - `session`: a partner page with a session handle (`Authorization: Bearer`, or the cookie);
- * - `browser-or-session`: a partner page, with a handle when it reconnects a session.
+ * - `browser-or-session`: a partner page, with a handle when it reconnects a session;
+ * - `partner`: the partner's server, with a partner API key (`Authorization: Bearer bcp_…`), no
+ *   `Origin` and no CSRF header; a session handle is refused there.
  */
-export type Access = 'public' | 'browser' | 'session' | 'browser-or-session';
+export type Access = 'public' | 'browser' | 'session' | 'browser-or-session' | 'partner';
 
 /** The version of the HTTP API the operations describe (the document's `info.version`). */
 export const API_VERSION = '1.0.0';
@@ -81,6 +90,19 @@ const DATA_ERRORS = [
 ] as const satisfies readonly ErrorCode[];
 
 const accountParams = z.strictObject({ accountId: accountIdSchema });
+const partnerSessionParams = z.strictObject({ sessionId: sessionIdSchema });
+const partnerAccountParams = z.strictObject({
+  sessionId: sessionIdSchema,
+  accountId: accountIdSchema,
+});
+/** What a partner read of the customer's data may answer beyond the data routes' errors. */
+const PARTNER_READ_ERRORS = [
+  'not_found',
+  'unattended_limit_reached',
+  ...DATA_ERRORS,
+] as const satisfies readonly ErrorCode[];
+const UNATTENDED_NOTE =
+  'Sent without the customer (no PSU context). At most 4 reads of one resource per session reach the bank in a rolling 24 hours (PSD2 RTS art. 36(5)); further reads answer the last answer, sealed in the store, with `sync.source: cache` and its `asOf`. A read by the customer’s page refreshes that cache and is not counted. With no cached answer yet, a fifth read is `unattended_limit_reached` with `retryAfter`.';
 
 export const OPERATIONS = {
   listAspsps: {
@@ -224,6 +246,67 @@ export const OPERATIONS = {
     success: { status: 200, description: "The bank's answer.", schema: fundsConfirmationSchema },
     errors: ['not_found', ...DATA_ERRORS],
   },
+  listPartnerSessions: {
+    method: 'get',
+    path: '/partner/v1/sessions',
+    summary: 'The sessions, for the partner’s server.',
+    description:
+      'Ordered by id, a page at a time. With `status`, a page may hold fewer than `limit`: follow `nextCursor` until it is null.',
+    access: 'partner',
+    query: partnerSessionsQuerySchema,
+    success: { status: 200, description: 'One page.', schema: partnerSessionListSchema },
+    errors: ['session_store_unavailable'],
+  },
+  getPartnerSession: {
+    method: 'get',
+    path: '/partner/v1/sessions/{sessionId}',
+    summary: 'One session, by the id the partner got on success.',
+    access: 'partner',
+    params: partnerSessionParams,
+    success: { status: 200, description: 'The session.', schema: partnerSessionSchema },
+    errors: ['not_found', 'session_store_unavailable'],
+  },
+  deletePartnerSession: {
+    method: 'delete',
+    path: '/partner/v1/sessions/{sessionId}',
+    summary: 'Forgets a session, revoking its tokens at the bank where it offers revocation.',
+    description: 'For a customer who leaves the partner. Its cached data goes with it.',
+    access: 'partner',
+    params: partnerSessionParams,
+    success: { status: 204, description: 'The session is forgotten.' },
+    errors: ['not_found', 'session_store_unavailable'],
+  },
+  listPartnerAccounts: {
+    method: 'get',
+    path: '/partner/v1/sessions/{sessionId}/accounts',
+    summary: 'The consented accounts, without the customer.',
+    description: UNATTENDED_NOTE,
+    access: 'partner',
+    params: partnerSessionParams,
+    success: { status: 200, description: 'The accounts.', schema: syncedAccountListSchema },
+    errors: PARTNER_READ_ERRORS,
+  },
+  listPartnerBalances: {
+    method: 'get',
+    path: '/partner/v1/sessions/{sessionId}/accounts/{accountId}/balances',
+    summary: "An account's balances, without the customer.",
+    description: UNATTENDED_NOTE,
+    access: 'partner',
+    params: partnerAccountParams,
+    success: { status: 200, description: 'The balances.', schema: syncedBalanceListSchema },
+    errors: PARTNER_READ_ERRORS,
+  },
+  listPartnerTransactions: {
+    method: 'get',
+    path: '/partner/v1/sessions/{sessionId}/accounts/{accountId}/transactions',
+    summary: "A page of an account's transactions, without the customer.",
+    description: `The query is the browser route's (\`dateFrom\` inclusive, \`dateTo\` exclusive, \`cursor\`). Every page read from the bank counts. ${UNATTENDED_NOTE}`,
+    access: 'partner',
+    params: partnerAccountParams,
+    query: transactionsQuerySchema,
+    success: { status: 200, description: 'One page.', schema: syncedTransactionPageSchema },
+    errors: PARTNER_READ_ERRORS,
+  },
   getWidgetEntry: {
     method: 'get',
     path: '/bank-connect.js',
@@ -300,7 +383,8 @@ export type OperationId = keyof typeof OPERATIONS;
 /** The errors an operation may answer, its own and those its access and body imply. */
 export function listOperationErrors(operation: Operation): ErrorCode[] {
   const implied: ErrorCode[] = [];
-  if (operation.access !== 'public') implied.push('origin_not_allowed', 'csrf_header_missing');
+  if (operation.access === 'partner') implied.push('origin_not_allowed', 'api_key_required');
+  else if (operation.access !== 'public') implied.push('origin_not_allowed', 'csrf_header_missing');
   if (operation.params || operation.query || operation.body) implied.push('invalid_request');
   if (operation.body) implied.push('payload_too_large', 'unsupported_media_type');
   if (operation.access === 'session') implied.push('session_required');

@@ -431,6 +431,71 @@ export const fundsConfirmationSchema = named(
 export type FundsConfirmation = z.infer<typeof fundsConfirmationSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// The partner-server API
+// ---------------------------------------------------------------------------------------------
+
+export const partnerSessionSchema = named(
+  z.strictObject({
+    ...sessionInfoSchema.shape,
+    /** When the customer first connected this session. */
+    createdAt: ISO_DATE_TIME,
+  }),
+  'PartnerSession',
+  'A session as the partner’s server sees it: its stable id, bank, status and dates; never a handle or a token.',
+);
+export type PartnerSession = z.infer<typeof partnerSessionSchema>;
+
+export const partnerSessionListSchema = named(
+  z.strictObject({
+    sessions: z.array(partnerSessionSchema),
+    /** Pass as `cursor` for the next page; null on the last one. */
+    nextCursor: z.string().nullable(),
+  }),
+  'PartnerSessionList',
+  'One page of sessions, in a stable order.',
+);
+export type PartnerSessionList = z.infer<typeof partnerSessionListSchema>;
+
+export const syncInfoSchema = named(
+  z.strictObject({
+    /** `bank`: read from the bank by this call; `cache`: the last answer, kept sealed. */
+    source: z.enum(['bank', 'cache']),
+    /** When the data was read from the bank. */
+    asOf: ISO_DATE_TIME,
+    /** Reads of this resource without the customer that may still reach the bank (PSD2 RTS art. 36(5)). */
+    budget: z.strictObject({
+      limit: z.number().int(),
+      remaining: z.number().int(),
+      /** When the oldest counted read leaves the rolling 24 hours; null when none is counted. */
+      resetsAt: ISO_DATE_TIME.nullable(),
+    }),
+  }),
+  'SyncInfo',
+  'Where a partner-server read came from, how old it is, and the reads left without the customer.',
+);
+export type SyncInfo = z.infer<typeof syncInfoSchema>;
+
+function synced<T extends z.ZodType>(data: T, id: string, what: string) {
+  return named(z.strictObject({ data, sync: syncInfoSchema }), id, `${what}, with its SyncInfo.`);
+}
+
+export const syncedAccountListSchema = synced(
+  accountListSchema,
+  'SyncedAccountList',
+  'The consented accounts',
+);
+export const syncedBalanceListSchema = synced(
+  balanceListSchema,
+  'SyncedBalanceList',
+  'An account’s balances',
+);
+export const syncedTransactionPageSchema = synced(
+  transactionPageSchema,
+  'SyncedTransactionPage',
+  'A page of an account’s transactions',
+);
+
+// ---------------------------------------------------------------------------------------------
 // Query strings and path parameters
 // ---------------------------------------------------------------------------------------------
 
@@ -442,8 +507,21 @@ export const transactionsQuerySchema = z.strictObject({
   /** The previous page's `nextCursor`; it carries its own dates. */
   cursor: cursor.optional(),
 });
+export type TransactionsQuery = z.infer<typeof transactionsQuerySchema>;
 
 export const beneficiariesQuerySchema = z.strictObject({ cursor: cursor.optional() });
+
+export const partnerSessionsQuerySchema = z.strictObject({
+  /** Only the sessions in this status. */
+  status: sessionStatusSchema.optional(),
+  /** Sessions per page, 1 to 200 (default 50). */
+  limit: z
+    .string()
+    .regex(/^(?:[1-9]\d?|1\d\d|200)$/, 'limit must be a whole number from 1 to 200')
+    .optional(),
+  /** The previous page's `nextCursor`. */
+  cursor: sessionIdSchema.optional(),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Operations and errors

@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { BankScope } from '../contract/index.js';
 import { BffError } from '../errors.js';
 import { DEFAULT_LEASE_MS, RedisRefreshLock } from './redis-refresh-lock.js';
+import { RedisSyncStore } from './sync-store.js';
 import type { RefreshLock } from './refresh-lock.js';
 import {
   FLOW_RETENTION_MS,
@@ -92,11 +93,15 @@ redis.call('HSET', KEYS[1], 'status', ARGV[2])
 if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'completion', ARGV[4]) end
 return 1`;
 
-/** KEYS: session. ARGV: expire-at (ms), then field/value pairs. */
+/**
+ * KEYS: session, the index of session ids. ARGV: expire-at (ms), session id, then field/value
+ * pairs.
+ */
 const INSERT_SESSION = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[2])
 return 1`;
 
 /**
@@ -197,6 +202,7 @@ function computeReconnectDelay(retries: number): number {
 
 export class RedisSessionStore implements SessionStore {
   readonly refreshLock: RefreshLock;
+  readonly sync: RedisSyncStore;
   readonly hitCounter: HitCounter = {
     countHit: async (key, windowMs) => {
       const [totalHits, rest] = (await this.#send((client) =>
@@ -254,6 +260,7 @@ export class RedisSessionStore implements SessionStore {
       onLeaseLost: (_sessionId, error) =>
         this.#logger?.warn({ err: error }, 'a refresh outlived its lock lease'),
     });
+    this.sync = new RedisSyncStore((command) => this.#send(command), this.#prefix);
   }
 
   #flowKey(id: string): string {
@@ -266,6 +273,15 @@ export class RedisSessionStore implements SessionStore {
 
   #sessionKey(id: string): string {
     return `${this.#prefix}session:${id}`;
+  }
+
+  /**
+   * The ids of the sessions, for listing in a stable order: a sorted set whose members all score
+   * 0, so that it sorts them by id. A session whose hash expired at the end of its retention is
+   * removed from it when a listing finds it gone.
+   */
+  #indexKey(): string {
+    return `${this.#prefix}sessions`;
   }
 
   #hitKey(key: string): string {
@@ -353,9 +369,10 @@ export class RedisSessionStore implements SessionStore {
   async insertSession(session: SessionRecord): Promise<void> {
     const inserted = await this.#send((client) =>
       client.eval(INSERT_SESSION, {
-        keys: [this.#sessionKey(session.id)],
+        keys: [this.#sessionKey(session.id), this.#indexKey()],
         arguments: [
           String(session.consentExpiresAt + SESSION_RETENTION_AFTER_CONSENT_MS),
+          session.id,
           ...['id', session.id, 'aspsp', session.aspsp, 'scopes', JSON.stringify(session.scopes)],
           ...['tokens', session.tokens, 'status', session.status],
           ...['accessExpiresAt', String(session.accessExpiresAt)],
@@ -387,7 +404,73 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async deleteSession(id: string): Promise<boolean> {
-    return (await this.#send((client) => client.del(this.#sessionKey(id)))) === 1;
+    const [deleted] = (await this.#send((client) =>
+      client.multi().del(this.#sessionKey(id)).zRem(this.#indexKey(), id).exec(),
+    )) as unknown as [number, number];
+    return deleted === 1;
+  }
+
+  async listSessions(after: string | undefined, limit: number): Promise<SessionRecord[]> {
+    await this.#indexExistingSessions();
+    const found: SessionRecord[] = [];
+    let from = after === undefined ? '-' : `(${after}`;
+    while (found.length < limit) {
+      const ids = await this.#send((client) =>
+        client.zRangeByLex(this.#indexKey(), from, '+', {
+          LIMIT: { offset: 0, count: limit - found.length },
+        }),
+      );
+      if (ids.length === 0) break;
+      const hashes = (await this.#send((client) => {
+        const batch = client.multi();
+        for (const id of ids) batch.hGetAll(this.#sessionKey(id));
+        return batch.exec();
+      })) as unknown as Record<string, string>[];
+      const gone: string[] = [];
+      ids.forEach((id, index) => {
+        const record = toSession(hashes[index] ?? {});
+        if (record) found.push(record);
+        else gone.push(id);
+      });
+      if (gone.length > 0) await this.#send((client) => client.zRem(this.#indexKey(), gone));
+      from = `(${ids.at(-1) ?? ''}`;
+    }
+    return found;
+  }
+
+  #indexed: Promise<void> | undefined;
+
+  /**
+   * Sessions stored before the index existed are added to it once: the first listing of each
+   * process scans the session keys, unless an instance has done it already (a marker records it).
+   */
+  #indexExistingSessions(): Promise<void> {
+    this.#indexed ??= (async () => {
+      const marker = `${this.#prefix}sessions-indexed`;
+      if ((await this.#send((client) => client.exists(marker))) === 1) return;
+      let cursor = '0';
+      const prefix = this.#sessionKey('');
+      do {
+        const reply = await this.#send((client) =>
+          client.scan(cursor, { MATCH: `${prefix}*`, COUNT: 500 }),
+        );
+        cursor = String(reply.cursor);
+        const ids = reply.keys.map((key) => key.slice(prefix.length));
+        if (ids.length > 0) {
+          await this.#send((client) =>
+            client.zAdd(
+              this.#indexKey(),
+              ids.map((value) => ({ score: 0, value })),
+            ),
+          );
+        }
+      } while (cursor !== '0');
+      await this.#send((client) => client.set(marker, '1'));
+    })().catch((error: unknown) => {
+      this.#indexed = undefined;
+      throw error;
+    });
+    return this.#indexed;
   }
 
   /** Nothing to do: every key expires by itself at the end of its retention. */

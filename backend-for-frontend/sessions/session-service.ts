@@ -344,10 +344,14 @@ export class SessionService {
     await this.#update(id, () => ({ status: 'reauth_required' })).catch(() => undefined);
   }
 
-  /** Forgets a session, revoking its tokens at the bank where the bank offers revocation. */
+  /**
+   * Forgets a session and the data kept for the partner's server, revoking its tokens at the bank
+   * where the bank offers revocation.
+   */
   async endSession(record: SessionRecord): Promise<void> {
     const bank = this.#banks.get(record.aspsp);
     await this.#store.deleteSession(record.id);
+    await this.#store.sync.forgetSession(record.id);
     if (!bank?.aspsp.revocationEndpoint) return;
     const tokens = this.#open(record);
     await bank.revokeToken(tokens.refreshToken ?? tokens.accessToken).catch((error: unknown) => {

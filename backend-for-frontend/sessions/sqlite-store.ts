@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type { BankScope } from '../contract/index.js';
 import {
   FLOW_RETENTION_MS,
+  UNATTENDED_WINDOW_MS,
   SESSION_RETENTION_AFTER_CONSENT_MS,
   type FlowRecord,
   type FlowStatus,
@@ -15,6 +16,7 @@ import {
   type SessionRecord,
   type SessionStore,
 } from './store.js';
+import { SqliteSyncStore } from './sync-store.js';
 
 interface FlowRow extends Omit<FlowRecord, 'scopes' | 'sessionId' | 'completion'> {
   scopes: string;
@@ -69,6 +71,7 @@ function toSession(row: SessionRow | undefined): SessionRecord | undefined {
 }
 
 export class SqliteSessionStore implements SessionStore {
+  readonly sync: SqliteSyncStore;
   readonly #db: Database.Database;
   readonly #statements;
 
@@ -103,10 +106,12 @@ export class SqliteSessionStore implements SessionStore {
          WHERE id = @id AND version = @version`,
       ),
       deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
+      listSessions: db.prepare('SELECT * FROM sessions WHERE id > ? ORDER BY id LIMIT ?'),
       purgeFlows: db.prepare('DELETE FROM flows WHERE expiresAt < ?'),
       purgeSessions: db.prepare('DELETE FROM sessions WHERE consentExpiresAt < ?'),
       ping: db.prepare('SELECT 1'),
     };
+    this.sync = new SqliteSyncStore(db);
   }
 
   insertFlow(flow: FlowRecord): Promise<void> {
@@ -165,9 +170,15 @@ export class SqliteSessionStore implements SessionStore {
     return Promise.resolve(this.#statements.deleteSession.run(id).changes === 1);
   }
 
+  listSessions(after: string | undefined, limit: number): Promise<SessionRecord[]> {
+    const rows = this.#statements.listSessions.all(after ?? '', limit) as SessionRow[];
+    return Promise.resolve(rows.map((row) => toSession(row) as SessionRecord));
+  }
+
   purgeExpired(now: number): Promise<void> {
     this.#statements.purgeFlows.run(now - FLOW_RETENTION_MS);
     this.#statements.purgeSessions.run(now - SESSION_RETENTION_AFTER_CONSENT_MS);
+    this.sync.purge(now, UNATTENDED_WINDOW_MS);
     return Promise.resolve();
   }
 

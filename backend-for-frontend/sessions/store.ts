@@ -8,6 +8,7 @@
  */
 import type { BankScope, FlowMode } from '../contract/index.js';
 import type { RefreshLock } from './refresh-lock.js';
+import type { SyncStore } from './sync-store.js';
 
 /**
  * `pending` until the bank sends the customer back to `/v1/callback`, then `returned`; the code
@@ -83,6 +84,8 @@ export interface SessionStore {
    * store; a store without one serves a single instance, which locks in process.
    */
   readonly refreshLock?: RefreshLock;
+  /** The partner-server API's read counts and cached answers, shared like the sessions. */
+  readonly sync: SyncStore;
   insertFlow(flow: FlowRecord): Promise<void>;
   getFlow(id: string): Promise<FlowRecord | undefined>;
   findFlowByStateHash(stateHash: string): Promise<FlowRecord | undefined>;
@@ -97,6 +100,8 @@ export interface SessionStore {
   /** Applies `patch` if the session is still at `version`; false if another update came first. */
   updateSession(id: string, version: number, patch: SessionPatch): Promise<boolean>;
   deleteSession(id: string): Promise<boolean>;
+  /** Up to `limit` sessions whose id sorts after `after` (all from the start without it), by id. */
+  listSessions(after: string | undefined, limit: number): Promise<SessionRecord[]>;
   /** Deletes flows and sessions past their retention. */
   purgeExpired(now: number): Promise<void>;
   /** Throws if the store cannot serve requests (for /readyz). */
@@ -108,3 +113,5 @@ export interface SessionStore {
 export const SESSION_RETENTION_AFTER_CONSENT_MS = 30 * 86_400_000;
 /** How long a finished or expired flow stays, to recognise replays. */
 export const FLOW_RETENTION_MS = 3_600_000;
+/** PSD2 RTS art. 36(5): reads without the customer are counted over a rolling 24 hours. */
+export const UNATTENDED_WINDOW_MS = 86_400_000;

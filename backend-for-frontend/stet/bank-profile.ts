@@ -108,6 +108,11 @@ export class BankProfile {
     return this.#settings.signature.keyId === 'client-id' ? identity.clientId : identity.qsealcUrl;
   }
 
+  /** Whether the bank serves reads without the customer (La Banque Postale serves none). */
+  get servesUnattendedReads(): boolean {
+    return this.#settings.psuIpAddress !== 'required';
+  }
+
   /**
    * The PSU context headers of a call (STET 1.4.0.47: "the PSU is connected" when they are sent).
    * With the customer present, every header the BFF knows is sent, at every bank; a bank that

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, SETTINGS } from '../../backend-for-frontend/config.js';
+import { createPartnerKey } from '../../backend-for-frontend/partner/keys.js';
 import { loadRegistry } from '../../backend-for-frontend/registry.js';
 import { loadTestPki, type TestPki } from '../support/pki.js';
 
@@ -184,6 +185,26 @@ describe('BFF configuration and start-up checks', () => {
     assert.match(refusal({ BFF_SEALING_KEYS: 'short' }), /BFF_SEALING_KEYS: each key is 32 bytes/);
     assert.match(refusal({ BFF_QWAC_CERT: '/nonexistent.pem' }), /BFF_QWAC_CERT: cannot read/);
     assert.match(refusal({ BFF_REGISTRY: '/nonexistent.json' }), /BFF_REGISTRY: .* does not exist/);
+  });
+
+  it('reads partner keys as named hashes, and refuses a key pasted in place of its hash', () => {
+    const first = createPartnerKey('sync');
+    const second = createPartnerKey('reporting');
+    const read = (value: string) =>
+      loadConfig({ env: { ...env, BFF_PARTNER_KEYS: value }, cwd: dir }).partnerKeys;
+    assert.deepEqual(loadConfig({ env, cwd: dir }).partnerKeys, []);
+    assert.deepEqual(
+      read(`${first.entry}, ${second.entry}`).map((key) => key.name),
+      ['sync', 'reporting'],
+    );
+    const pasted = refusal({ BFF_PARTNER_KEYS: `${first.entry},${second.key}` });
+    assert.match(pasted, /BFF_PARTNER_KEYS: entry 2 is a key, not its hash/);
+    assert.ok(!pasted.includes(second.key), 'the message does not repeat the key');
+    assert.match(
+      refusal({ BFF_PARTNER_KEYS: `${first.entry},${first.entry}` }),
+      /BFF_PARTNER_KEYS: entry 2: the name sync is used twice/,
+    );
+    assert.match(refusal({ BFF_PARTNER_KEYS: 'sync:short' }), /BFF_PARTNER_KEYS: entry 1 must be/);
   });
 
   it('requires sealing keys in production, and warns when it generates a development key', () => {
