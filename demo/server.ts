@@ -2,13 +2,18 @@
  * The demo's own web server: the built partner site (`dist/demo`) under a strict
  * Content-Security-Policy, its runtime configuration, and the presenter API that lets sales
  * switch the sandbox banks' scenarios (it holds a client certificate for the sandbox's admin API,
- * which only listens on the mTLS port).
+ * which only listens on the mTLS port) and move the demo's clock.
+ *
+ * It is also Fourmi's server: with its partner API key it syncs every connected bank without the
+ * customer, through the BFF's partner-server API (partner-sync.ts).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { Agent, fetch } from 'undici';
 import { z } from 'zod';
+import type { DemoClock } from './clock.js';
+import { PartnerSync } from './partner-sync.js';
 
 export interface DemoServerOptions {
   distDir: string;
@@ -20,6 +25,10 @@ export interface DemoServerOptions {
   sandboxAdminOrigin: string;
   /** A client certificate trusted by the sandbox, and the CA of its server certificate. */
   tls: { cert: string; key: string; ca: string };
+  /** Fourmi's partner API key, for the BFF's `/partner/v1`. */
+  partnerKey: string;
+  /** The clock the BFF reads, which the presenter moves forward. */
+  clock: DemoClock;
 }
 
 /**
@@ -49,6 +58,15 @@ const presenterSchema = z
   })
   .strict();
 
+const clockSchema = z
+  .object({
+    aspsp: z.string().regex(/^[a-z0-9-]{1,40}$/),
+    daysLeft: z.number().int().min(1).max(30),
+  })
+  .strict();
+
+const DAY_MS = 86_400_000;
+
 /** What each presenter button does at the sandbox. */
 const SCENARIOS = {
   down: [['PUT', 'scenario', { down: true }]],
@@ -68,6 +86,7 @@ export function createDemoServer(options: DemoServerOptions): Express & { close(
     );
   }
   const agent = new Agent({ connect: options.tls });
+  const { clock } = options;
   const app = express();
   app.disable('x-powered-by');
 
@@ -135,9 +154,63 @@ export function createDemoServer(options: DemoServerOptions): Express & { close(
     },
   );
 
+  const sync = new PartnerSync({ bffUrl: options.bffUrl, key: options.partnerKey, clock });
+
+  // Brings the bank's soonest-ending consent to `daysLeft` days from its end: the demo's clock
+  // and every bank's move forward together, so the BFF sees the consent `expiring`.
+  app.post('/presenter/clock', presenterOnly, express.json({ limit: '1kb' }), async (req, res) => {
+    const parsed = clockSchema.safeParse(req.body);
+    if (!parsed.success)
+      return void res
+        .status(400)
+        .json({ error: 'invalid_request', message: z.prettifyError(parsed.error) });
+    const { aspsp, daysLeft } = parsed.data;
+    try {
+      const ends = (await sync.listSessions())
+        .filter((session) => session.aspsp === aspsp && session.status !== 'reauth_required')
+        .map((session) => Date.parse(session.expiresAt));
+      if (ends.length === 0) {
+        return void res
+          .status(409)
+          .json({ error: 'no_session', message: `no live consent at ${aspsp} to move forward` });
+      }
+      const advanceMs = Math.max(0, Math.min(...ends) - daysLeft * DAY_MS - clock.now());
+      const seconds = Math.floor(advanceMs / 1000);
+      const { banks } = (await (await fetch(`${options.sandboxUrl}/banks`)).json()) as {
+        banks: { id: string }[];
+      };
+      for (const bank of banks) {
+        await admin('POST', `/banks/${bank.id}/clock`, { advanceSeconds: seconds });
+      }
+      clock.advance(seconds * 1000);
+      res.json({ advancedDays: Math.round(seconds / 86_400), now: new Date(clock.now()) });
+    } catch (error) {
+      res.status(502).json({ error: 'unavailable', message: (error as Error).message });
+    }
+  });
+
+  // Fourmi's nightly sync, run now: every live session, read without the customer.
+  app.post('/presenter/sync', presenterOnly, async (_req, res) => {
+    try {
+      res.json({ synced: await sync.syncAll() });
+    } catch (error) {
+      res.status(502).json({ error: 'bff_unavailable', message: (error as Error).message });
+    }
+  });
+
+  /** What Fourmi's server last synced for a session (when, from where, the reads left); 204 before. */
+  app.get('/api/sync/:sessionId', (req, res) => {
+    const result = sync.lastSync(req.params.sessionId);
+    res.set('Cache-Control', 'no-store');
+    // Not synced yet is no error: the page asks before the first night.
+    if (!result) return void res.status(204).end();
+    res.json(result);
+  });
+
   app.post('/presenter/reset', presenterOnly, async (_req, res) => {
     try {
       await admin('POST', '/reset', {});
+      clock.reset();
       res.status(204).end();
     } catch (error) {
       res.status(502).json({ error: 'sandbox_unavailable', message: (error as Error).message });

@@ -1,8 +1,11 @@
 /**
  * `npm start`: the whole demo on one laptop, no network. It generates the test PKI if missing,
- * builds the widget and the demo, starts the sandbox banks and the BFF (configured for them) as
- * their own processes, serves the demo on http://localhost, prints the one URL to open, and stops
- * everything on Ctrl-C.
+ * builds the widget and the demo, starts the sandbox banks as their own process and the BFF
+ * (configured for them) in this one, serves the demo and its partner server on
+ * http://localhost, prints the one URL to open, and stops everything on Ctrl-C.
+ *
+ * The BFF runs here so that it reads the demo's clock: the presenter can move time forward to
+ * show a consent nearing its end, and the banks' clocks move with it.
  *
  * Ports: DEMO_PORT (5173), BFF_PORT (8080), SANDBOX_HTTP_PORT (9080), SANDBOX_MTLS_PORT (9443).
  */
@@ -12,7 +15,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../backend-for-frontend/config.js';
+import { createLogger } from '../backend-for-frontend/logger.js';
+import { createPartnerKey } from '../backend-for-frontend/partner/keys.js';
+import { listen, type RunningBff } from '../backend-for-frontend/server.js';
 import { DEFAULT_PKI_DIR, ensureTestPki } from '../test/pki/generate-certs.js';
+import { DemoClock } from './clock.js';
 import { buildDemo } from './build-demo.js';
 import { writeSandboxRegistry } from './sandbox/write-registry.js';
 import { createDemoServer } from './server.js';
@@ -154,6 +162,7 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
   }
 
   const children: ChildProcess[] = [];
+  let bffServer: RunningBff | undefined;
   let demoServer: Server | undefined;
   let closeDemoApp: (() => Promise<void>) | undefined;
   let stopping = false;
@@ -164,6 +173,7 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
     );
     demoServer?.closeAllConnections();
     await closeDemoApp?.();
+    await bffServer?.close();
     await Promise.all(children.map(stopChild));
   };
 
@@ -197,7 +207,10 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
       registryFile,
       path.join(DEFAULT_PKI_DIR, 'ca.pem'),
     );
-    const bff = startChild('the BFF', 'backend-for-frontend/server.ts', {
+    // The demo's partner server reads the BFF with this key; only its hash goes to the BFF.
+    const partnerKey = createPartnerKey('fourmi-demo');
+    const clock = new DemoClock();
+    const env = {
       BFF_HOST: 'localhost',
       BFF_PORT: String(ports.bff),
       BFF_CLIENT_ID: 'PSDFR-ACPR-12345',
@@ -211,10 +224,14 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
       BFF_REGISTRY: registryFile,
       BFF_SESSION_STORE: `sqlite:${path.join(dataDir, 'sessions.sqlite')}`,
       BFF_SEALING_KEYS: await readDemoSealingKey(dataDir),
+      BFF_PARTNER_KEYS: partnerKey.entry,
       BFF_LOG_LEVEL: process.env.BFF_LOG_LEVEL ?? 'warn',
+    };
+    const bffConfig = loadConfig({ env: { ...env, NODE_ENV: 'development' }, cwd: root });
+    bffServer = await listen(bffConfig, {
+      logger: createLogger({ level: bffConfig.logLevel }),
+      now: () => clock.now(),
     });
-    children.push(bff.child);
-    await waitUntilReady(`${bffUrl}/healthz`, bff.child, 'the BFF', bff.output);
 
     log(`[5/5] demo on ${demoUrl}`);
     const read = (file: string) => readFile(path.join(DEFAULT_PKI_DIR, file), 'utf8');
@@ -224,6 +241,8 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
       bffUrl,
       sandboxUrl,
       sandboxAdminOrigin,
+      partnerKey: partnerKey.key,
+      clock,
       tls: {
         cert: await read('tpp-qwac.pem'),
         key: await read('tpp-qwac-key.pem'),
@@ -239,7 +258,6 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
 
     for (const [name, child, output] of [
       ['the sandbox banks', sandbox.child, sandbox.output],
-      ['the BFF', bff.child, bff.output],
     ] as const) {
       child.once('exit', (code, signal) => {
         // Ctrl-C reaches the whole process group: children stopping then are expected.

@@ -71,7 +71,7 @@ const ERROR_MESSAGES: [RegExp, MessageKey][] = [
  * @tagname bank-connect
  * @summary Connect a bank account through the bank-connect backend-for-frontend.
  *
- * @event bank-connect-success - `{ sessionHandle, aspsp, expiresAt, renewed }`: the bank is
+ * @event bank-connect-success - `{ sessionHandle, sessionId, aspsp, expiresAt, renewed }`: the bank is
  *   connected; `renewed` when the consent of the `session` was renewed (the handle stays the same).
  * @event bank-connect-cancel - `{ reason, step }`: the customer closed the bank window
  *   (`popup_closed`), refused at the bank (`bank_denied`) or pressed cancel (`user`).

@@ -1,6 +1,6 @@
 /**
- * End-to-end journeys in Debian Chromium against the real demo: the sandbox banks and the BFF
- * in their own processes, the demo server, the drop-in widget. Run after `npm run build:demo`.
+ * End-to-end journeys in Debian Chromium against the real demo: the sandbox banks in their own
+ * process, the BFF and the demo server, the drop-in widget. Run after `npm run build:demo`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -291,6 +291,56 @@ describe('end-to-end journeys', { timeout: 300_000 }, () => {
     await page.getByTestId('transaction-row').first().waitFor();
     assert.equal(await alert.count(), 0);
     await recorder.snapshot(page);
+    await context.close();
+  });
+
+  it('6b. a consent nearing its end: the nightly sync ran without the customer, who renews in time', async () => {
+    const { context, page, recorder } = await openContext();
+    await connectInPopup(context, page, 'azur', 'Banque Azur');
+    const handle = await sessionHandle(page);
+    try {
+      const panel = await presenter(page);
+      await panel.getByRole('button', { name: 'Avancer à 10 jours de la fin' }).click();
+      const moved = panel.getByRole('status').filter({ hasText: /Horloge avancée|Échec/ });
+      await moved.waitFor();
+      assert.match((await moved.textContent()) ?? '', /Horloge avancée de \d+ jours/);
+      await panel.getByRole('button', { name: 'Synchro de nuit, sans le client' }).click();
+      await panel
+        .getByRole('status')
+        .filter({ hasText: /synchronisée\(s\) sans le client/ })
+        .waitFor();
+      await closePresenter(page);
+      const region = accountsRegion(page);
+      await region.getByText(/Synchronisé sans vous le /).waitFor();
+      const banner = region
+        .getByRole('status')
+        .filter({ hasText: /Votre accès à Banque Azur expire le/ });
+      await banner.waitFor();
+      await saveScreenshot(page, '6b-consent-expiring');
+      await banner.getByRole('button', { name: 'Renouveler maintenant' }).click();
+      const [bank] = await Promise.all([
+        context.waitForEvent('page'),
+        page.getByRole('button', { name: 'Continuer vers Banque Azur' }).click(),
+      ]);
+      await consentAtBank(bank);
+      await bank.getByRole('button', { name: 'Autoriser l’accès' }).click();
+      await waitUntilClosed(bank);
+      await expectAccounts(page);
+      await region.getByRole('button', { name: 'Actualiser' }).click();
+      await expectAccounts(page);
+      assert.equal(await banner.count(), 0, 'renewed: the banner is gone');
+      assert.equal(await sessionHandle(page), handle, 'the handle stays the same');
+      const again = await presenter(page);
+      await again.getByRole('button', { name: 'Revenir à l’heure réelle' }).click();
+      await again
+        .getByRole('status')
+        .filter({ hasText: /remises à l’heure réelle/ })
+        .waitFor();
+      await recorder.snapshot(page);
+    } finally {
+      // Whatever failed above, the journeys after this one run at real time.
+      await demo.resetClock();
+    }
     await context.close();
   });
 

@@ -21,6 +21,7 @@ import { forgetSession, updateState } from './demo-state.js';
 import type { MessageKey } from './i18n.js';
 import { LightElement } from './light-element.js';
 import { addDays, formatCents, formatDate, parseCents, today } from './money.js';
+import { readLastSync, type SyncSummary } from './scenarios.js';
 import { StoreController } from './store-controller.js';
 
 const CATEGORY_MESSAGES: Record<Category, MessageKey> = {
@@ -65,6 +66,8 @@ export class FourmiDashboard extends LightElement {
   @state() private failure: { code: BffFailureCode; aspsp: string | undefined } | undefined;
   @state() private chartSize = { width: 640, height: 260 };
   @state() private directory: AspspSummary[] = [];
+  /** What Fourmi's server last synced of this session, without the customer. */
+  @state() private lastSync: SyncSummary | undefined;
 
   /** Base URL of the BFF, from `/config.json`. */
   @property({ attribute: 'bff' }) bff = '';
@@ -131,6 +134,7 @@ export class FourmiDashboard extends LightElement {
       this.data = data;
       this.status = 'ready';
       updateState({ aspsp: data.session.aspsp });
+      this.lastSync = await readLastSync(data.session.id).catch(() => undefined);
     } catch (error) {
       if (generation !== this.#generation) return;
       const failure =
@@ -177,6 +181,7 @@ export class FourmiDashboard extends LightElement {
     return html`
       <section class="dashboard" aria-label=${t('accountsRegion')} aria-busy=${busy}>
         ${this.#renderHeader(data, busy)} ${this.#renderBanner()}
+        ${data ? this.#renderLifecycle(data) : nothing}
         ${busy && !data ? html`<p class="visually-hidden" role="status">${t('loading')}</p>` : nothing}
         ${data ? this.#renderData(data) : busy ? this.#renderSkeleton() : nothing}
       </section>
@@ -272,6 +277,55 @@ export class FourmiDashboard extends LightElement {
           ${t('retry')}
         </button>
       </div>
+    `;
+  }
+
+  /**
+   * The consent's life as Fourmi sees it: a banner to renew once the consent nears its end (the
+   * BFF says `expiring`), and when its server last synced the accounts without the customer.
+   */
+  #renderLifecycle(data: DashboardData): TemplateResult {
+    const { t, value } = this.#store;
+    const { session } = data;
+    const bank = this.#nameOf(session.aspsp);
+    const sync = this.lastSync;
+    const time = (iso: string) =>
+      new Intl.DateTimeFormat(value.lang === 'fr' ? 'fr-FR' : 'en-GB', {
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(new Date(iso));
+    return html`
+      ${
+        session.status === 'expiring'
+          ? html`<div class="banner banner-warning" role="status">
+              <div>
+                <h2 class="banner-title">
+                  ${t('expiringTitle', { bank, date: formatDate(session.expiresAt.slice(0, 10), value.lang, 'long') })}
+                </h2>
+                <p>${t('expiringBody', { bank })}</p>
+              </div>
+              <button
+                type="button"
+                class="button button-primary"
+                @click=${() => this.#handleReconnect(session.aspsp)}
+              >
+                ${t('renew')}
+              </button>
+            </div>`
+          : nothing
+      }
+      ${
+        sync && !sync.error
+          ? html`<p class="dashboard-sync">
+              ${t('syncedWithoutYou', {
+                date: formatDate(sync.syncedAt.slice(0, 10), value.lang, 'long'),
+                time: time(sync.syncedAt),
+              })}
+              ${sync.source === 'cache' ? html`${t('syncedFromCache', { time: time(sync.asOf) })}` : nothing}
+              · ${t('syncReadsLeft', { count: String(sync.remaining) })}
+            </p>`
+          : nothing
+      }
     `;
   }
 

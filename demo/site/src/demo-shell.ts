@@ -111,9 +111,11 @@ export async function startDemo(titleKey: MessageKey): Promise<DemoConfig | unde
     connect?.scrollIntoView({ block: 'start' });
     document.getElementById('connect-title')?.focus();
   });
-  document.addEventListener('fourmi-scenario', () => {
-    if (getState().session && dashboard) void dashboard.refresh();
-  });
+  for (const type of ['fourmi-scenario', 'fourmi-lifecycle'] as const) {
+    document.addEventListener(type, () => {
+      if (getState().session && dashboard) void dashboard.refresh();
+    });
+  }
 
   let config: DemoConfig;
   try {

@@ -11,7 +11,13 @@ import {
 import { clearEventLog, listLoggedEvents, onEventLogChange } from './event-log.js';
 import type { MessageKey } from './i18n.js';
 import { LightElement } from './light-element.js';
-import { applyScenario, type Scenario } from './scenarios.js';
+import {
+  applyScenario,
+  moveClockNearEnd,
+  resetDemo,
+  runNightlySync,
+  type Scenario,
+} from './scenarios.js';
 import { StoreController } from './store-controller.js';
 
 /** The id of the panel, for the header's toggle (`aria-controls`). */
@@ -27,8 +33,13 @@ const SCENARIOS: { scenario: Scenario; label: MessageKey }[] = [
 declare global {
   interface GlobalEventHandlersEventMap {
     'fourmi-scenario': CustomEvent<{ aspsp: string; scenario: Scenario }>;
+    /** The demo's clock moved, or Fourmi's server synced: what the dashboard shows changed. */
+    'fourmi-lifecycle': CustomEvent<{ aspsp: string }>;
   }
 }
+
+/** How many days before its end the presenter brings a consent. */
+const DAYS_LEFT = 10;
 
 /**
  * The presenter panel: the widget's mode, the language, the theme and the brand colour, buttons
@@ -42,6 +53,7 @@ export class FourmiPresenter extends LightElement {
   @state() private bank = '';
   @state() private busy = false;
   @state() private message: { text: string; failed: boolean } | undefined;
+  @state() private lifecycleMessage: { text: string; failed: boolean } | undefined;
 
   /** The banks of the directory, for the scenario's bank. */
   @property({ attribute: false }) aspsps: AspspSummary[] = [];
@@ -100,6 +112,79 @@ export class FourmiPresenter extends LightElement {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Runs a lifecycle action, then tells the page what changed. */
+  async #handleLifecycle(action: (aspsp: string) => Promise<string>): Promise<void> {
+    const { t } = this.#store;
+    const aspsp = this.bank || this.#store.value.aspsp || this.aspsps[0]?.id || '';
+    this.busy = true;
+    this.lifecycleMessage = undefined;
+    try {
+      this.lifecycleMessage = { text: await action(aspsp), failed: false };
+      this.dispatchEvent(new CustomEvent('fourmi-lifecycle', { detail: { aspsp }, bubbles: true }));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.lifecycleMessage = { text: t('lifecycleFailed', { message: reason }), failed: true };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  #renderLifecycle(): TemplateResult {
+    const { t } = this.#store;
+    const nameOf = (aspsp: string) =>
+      this.aspsps.find((entry) => entry.id === aspsp)?.name ?? aspsp;
+    return html`
+      <section class="presenter-section" aria-labelledby="lifecycle-title">
+        <h3 id="lifecycle-title" class="presenter-subtitle">${t('lifecycleTitle')}</h3>
+        <div class="scenario-grid">
+          <button
+            type="button"
+            class="button button-secondary"
+            ?disabled=${this.busy}
+            @click=${() =>
+              void this.#handleLifecycle(async (aspsp) =>
+                t('lifecycleMoved', {
+                  days: String(await moveClockNearEnd(aspsp, DAYS_LEFT)),
+                  bank: nameOf(aspsp),
+                }),
+              )}
+          >
+            ${t('lifecycleNearEnd')}
+          </button>
+          <button
+            type="button"
+            class="button button-secondary"
+            ?disabled=${this.busy}
+            @click=${() =>
+              void this.#handleLifecycle(async () =>
+                t('lifecycleSynced', { count: String(await runNightlySync()) }),
+              )}
+          >
+            ${t('lifecycleSync')}
+          </button>
+          <button
+            type="button"
+            class="button button-primary"
+            ?disabled=${this.busy}
+            @click=${() =>
+              void this.#handleLifecycle(async () => {
+                await resetDemo();
+                return t('lifecycleWasReset');
+              })}
+          >
+            ${t('lifecycleReset')}
+          </button>
+        </div>
+        <p
+          class="presenter-message ${this.lifecycleMessage?.failed ? 'is-error' : ''}"
+          role="status"
+        >
+          ${this.lifecycleMessage?.text ?? nothing}
+        </p>
+      </section>
+    `;
   }
 
   protected override render(): TemplateResult {
@@ -196,7 +281,7 @@ export class FourmiPresenter extends LightElement {
           </p>
         </section>
 
-        ${this.#renderLog()}
+        ${this.#renderLifecycle()} ${this.#renderLog()}
       </aside>
     `;
   }

@@ -21,6 +21,8 @@ export interface E2eDemo extends RunningDemo {
   admin(method: string, route: string, body?: unknown): Promise<unknown>;
   /** Every token the sandbox banks ever issued. */
   issuedTokens(): Promise<string[]>;
+  /** Sets the demo's clock and the banks' back to real time, as the presenter's reset does. */
+  resetClock(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,13 @@ export async function startE2eDemo(): Promise<E2eDemo> {
       ((await admin('GET', '/tokens')) as { tokens: Array<{ value: string }> }).tokens.map(
         (token) => token.value,
       ),
+    resetClock: async () => {
+      const response = await fetch(`${demo.url}/presenter/reset`, {
+        method: 'POST',
+        headers: { 'X-Fourmi-Presenter': '1' },
+      });
+      if (!response.ok) throw new Error(`presenter reset: ${response.status}`);
+    },
     close: async () => {
       await agent.close();
       await demo.stop();
