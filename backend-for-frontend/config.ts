@@ -97,6 +97,17 @@ const boolean = z.union([
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
 ]);
 
+/** A list: a JSON array in the file, or comma-separated in a variable (blanks dropped). */
+const commaList = z.union([
+  z.array(z.string()),
+  z.string().transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ),
+]);
+
 const settingsSchema = z.object({
   host: z.string().min(1).default('localhost'),
   port: z.coerce.number().int().min(0).max(65_535).default(8080),
@@ -111,32 +122,13 @@ const settingsSchema = z.object({
   qsealcCertFile: z.string().min(1),
   qsealcKeyFile: z.string().min(1),
   qsealcUrl: z.url({ protocol: /^https?$/ }),
-  allowedOrigins: z
-    .union([
-      z.array(origin),
-      z.string().transform((value) =>
-        value
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean),
-      ),
-    ])
-    .pipe(z.array(origin).min(1, 'at least one origin is required')),
+  allowedOrigins: commaList.pipe(z.array(origin).min(1, 'at least one origin is required')),
   registryFile: z.string().min(1),
   sessionStore: z
     .string()
     .regex(/^(?:sqlite:.+|rediss?:\/\/.+)$/, 'must be sqlite:<file>, redis://… or rediss://…')
     .default('sqlite:.data/sessions.sqlite'),
-  sealingKeys: z
-    .union([
-      z.array(z.string()),
-      z.string().transform((value) =>
-        value
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean),
-      ),
-    ])
+  sealingKeys: commaList
     .pipe(
       z
         .array(
@@ -164,25 +156,14 @@ const settingsSchema = z.object({
   widgetDir: z.string().min(1).optional(),
   certificateWarningDays: z.coerce.number().int().min(1).max(3_650).default(30),
   consentWarningDays: z.coerce.number().int().min(0).max(90).default(14),
-  partnerKeys: z
-    .union([
-      z.array(z.string()),
-      z.string().transform((value) =>
-        value
-          .split(',')
-          .map((item) => item.trim())
-          .filter(Boolean),
-      ),
-    ])
-    .default([])
-    .transform((entries, context) => {
-      try {
-        return parsePartnerKeys(entries);
-      } catch (error) {
-        context.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+  partnerKeys: commaList.default([]).transform((entries, context) => {
+    try {
+      return parsePartnerKeys(entries);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   metrics: boolean.default(false),
   metricsPort: z.coerce.number().int().min(0).max(65_535).optional(),
 });
