@@ -7,6 +7,7 @@ import type { SessionService } from './sessions/session-service.js';
 import type { TokenSealer } from './sessions/sealing.js';
 import type { SessionStore } from './sessions/store.js';
 import type { BankClient } from './stet/bank-client.js';
+import type { WebhookPublisher } from './webhooks/publisher.js';
 
 export interface BffContext {
   config: BffConfig;
@@ -17,5 +18,11 @@ export interface BffContext {
   sealer: TokenSealer;
   sessions: SessionService;
   flows: FlowService;
+  /**
+   * Records webhook events for the partner's endpoints (`BFF_WEBHOOK_URLS`): the session events
+   * come from the services; other parts of the BFF publish theirs here. With no endpoints
+   * configured it records nothing.
+   */
+  webhooks: WebhookPublisher;
   now: () => number;
 }

@@ -6,11 +6,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BankScope } from '../contract/index.js';
+import { SqliteOutbox } from '../webhooks/sqlite-outbox.js';
 import {
   FLOW_RETENTION_MS,
   SESSION_RETENTION_AFTER_CONSENT_MS,
   type FlowRecord,
   type FlowStatus,
+  type SessionCursor,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -69,6 +71,7 @@ function toSession(row: SessionRow | undefined): SessionRecord | undefined {
 }
 
 export class SqliteSessionStore implements SessionStore {
+  readonly outbox: SqliteOutbox;
   readonly #db: Database.Database;
   readonly #statements;
 
@@ -106,7 +109,13 @@ export class SqliteSessionStore implements SessionStore {
       purgeFlows: db.prepare('DELETE FROM flows WHERE expiresAt < ?'),
       purgeSessions: db.prepare('DELETE FROM sessions WHERE consentExpiresAt < ?'),
       ping: db.prepare('SELECT 1'),
+      listEnding: db.prepare(
+        `SELECT * FROM sessions
+         WHERE (consentExpiresAt > @at OR (consentExpiresAt = @at AND id > @id)) AND consentExpiresAt <= @until
+         ORDER BY consentExpiresAt, id LIMIT @limit`,
+      ),
     };
+    this.outbox = new SqliteOutbox(db);
   }
 
   insertFlow(flow: FlowRecord): Promise<void> {
@@ -163,6 +172,20 @@ export class SqliteSessionStore implements SessionStore {
 
   deleteSession(id: string): Promise<boolean> {
     return Promise.resolve(this.#statements.deleteSession.run(id).changes === 1);
+  }
+
+  listSessionsEndingBetween(
+    after: SessionCursor,
+    until: number,
+    limit: number,
+  ): Promise<SessionRecord[]> {
+    const rows = this.#statements.listEnding.all({
+      at: after.consentExpiresAt,
+      id: after.id,
+      until,
+      limit,
+    }) as SessionRow[];
+    return Promise.resolve(rows.map((row) => toSession(row) as SessionRecord));
   }
 
   purgeExpired(now: number): Promise<void> {

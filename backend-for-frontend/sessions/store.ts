@@ -7,6 +7,7 @@
  * BFF instances, can never both act on the same flow or overwrite each other's refresh.
  */
 import type { BankScope, FlowMode } from '../contract/index.js';
+import type { Outbox } from '../webhooks/outbox.js';
 import type { RefreshLock } from './refresh-lock.js';
 
 /**
@@ -72,6 +73,12 @@ export interface HitCounter {
   resetHits(key: string): Promise<void>;
 }
 
+/** A position among the sessions ordered by the end of their consent, then by id. */
+export interface SessionCursor {
+  consentExpiresAt: number;
+  id: string;
+}
+
 export interface SessionStore {
   /**
    * Shared counters, for a store that several instances share; a store without them serves a
@@ -83,6 +90,11 @@ export interface SessionStore {
    * store; a store without one serves a single instance, which locks in process.
    */
   readonly refreshLock?: RefreshLock;
+  /**
+   * The webhook outbox, kept in the same backend so that it survives restarts and is shared by
+   * the same instances; a store without one cannot send webhooks.
+   */
+  readonly outbox?: Outbox;
   insertFlow(flow: FlowRecord): Promise<void>;
   getFlow(id: string): Promise<FlowRecord | undefined>;
   findFlowByStateHash(stateHash: string): Promise<FlowRecord | undefined>;
@@ -97,6 +109,15 @@ export interface SessionStore {
   /** Applies `patch` if the session is still at `version`; false if another update came first. */
   updateSession(id: string, version: number, patch: SessionPatch): Promise<boolean>;
   deleteSession(id: string): Promise<boolean>;
+  /**
+   * Up to `limit` sessions whose consent ends after `after` (by end, then id) and no later than
+   * `until`, in that order: a cursor can page through them, for the webhooks' expiry scheduler.
+   */
+  listSessionsEndingBetween(
+    after: SessionCursor,
+    until: number,
+    limit: number,
+  ): Promise<SessionRecord[]>;
   /** Deletes flows and sessions past their retention. */
   purgeExpired(now: number): Promise<void>;
   /** Throws if the store cannot serve requests (for /readyz). */
