@@ -138,10 +138,9 @@ export class ConsentEndScheduler {
         recorded += 1;
       }
       const last = page.at(-1);
-      if (last) {
-        cursor = { consentExpiresAt: last.consentExpiresAt, id: last.id };
-        await outbox.writeCursor(name, cursor);
-      }
+      if (last) cursor = { consentExpiresAt: last.consentExpiresAt, id: last.id };
+      // Written even when nothing moved it: a first run's start is where the next one resumes.
+      if (last || cursor !== stored) await outbox.writeCursor(name, cursor);
       if (page.length < pageSize || this.#closed) return recorded;
     }
   }
