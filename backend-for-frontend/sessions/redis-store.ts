@@ -230,6 +230,11 @@ function computeReconnectDelay(retries: number): number {
 export class RedisSessionStore implements SessionStore {
   readonly refreshLock: RefreshLock;
   readonly outbox: RedisOutbox;
+  /**
+   * Settles once the sessions stored before the consent-end index existed are in it (at the
+   * first connection; at once on a data set already indexed).
+   */
+  readonly sessionsIndexed: Promise<void>;
   readonly hitCounter: HitCounter = {
     countHit: async (key, windowMs) => {
       const [totalHits, rest] = (await this.#send((client) =>
@@ -288,10 +293,14 @@ export class RedisSessionStore implements SessionStore {
         this.#logger?.warn({ err: error }, 'a refresh outlived its lock lease'),
     });
     this.outbox = new RedisOutbox((command) => this.#send(command), this.#prefix);
-    this.#client.once('ready', () => {
-      this.#indexSessions().catch((error: unknown) =>
-        this.#logger?.warn({ err: error }, 'could not index the sessions by consent end'),
-      );
+    this.sessionsIndexed = new Promise((resolve) => {
+      this.#client.once('ready', () => {
+        this.#indexSessions()
+          .catch((error: unknown) =>
+            this.#logger?.warn({ err: error }, 'could not index the sessions by consent end'),
+          )
+          .finally(resolve);
+      });
     });
   }
 
