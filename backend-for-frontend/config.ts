@@ -82,6 +82,26 @@ export const SETTINGS = {
     'BFF_METRICS_PORT',
     'serve /metrics on this port only, not on the API port (needs BFF_METRICS; 0 picks a free one)',
   ],
+  webhookUrls: [
+    'BFF_WEBHOOK_URLS',
+    'comma-separated HTTPS endpoints of the partner that receive signed webhooks (http only on localhost); none: no webhooks',
+  ],
+  webhookSecret: [
+    'BFF_WEBHOOK_SECRET',
+    'whsec_ and the base64 of at least 24 random bytes: the key webhooks are signed with (required with BFF_WEBHOOK_URLS)',
+  ],
+  webhookSecretPrevious: [
+    'BFF_WEBHOOK_SECRET_PREVIOUS',
+    'during a rotation, the secret being replaced: webhooks carry a signature with each',
+  ],
+  webhookCaFile: [
+    'BFF_WEBHOOK_CA',
+    'PEM file of extra certificate authorities to trust for the webhook endpoints (private PKI)',
+  ],
+  webhookTimeoutMs: [
+    'BFF_WEBHOOK_TIMEOUT_MS',
+    'how long an endpoint may take to answer a webhook, in ms (default 10000)',
+  ],
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -90,6 +110,33 @@ const origin = z
   .url({ protocol: /^https?$/ })
   .refine((value) => URL.canParse(value) && new URL(value).origin === value, {
     message: 'must be an origin: scheme, host and port only, no path or trailing slash',
+  });
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** A webhook endpoint: HTTPS, or plain HTTP to this machine only (development). */
+const webhookUrl = z
+  .string()
+  .refine((value) => URL.canParse(value), { message: 'must be an absolute URL' })
+  .refine(
+    (value) => {
+      const url = new URL(value);
+      return (
+        url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
+      );
+    },
+    { message: 'must be https:// (http:// only to localhost or 127.0.0.1)' },
+  )
+  .refine((value) => !new URL(value).username && !new URL(value).password, {
+    message: 'must carry no credentials: the signature authenticates the BFF',
+  });
+
+/** Standard Webhooks' secret form: `whsec_` and base64, at least 24 bytes (192 bits). */
+const webhookSecret = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64')
+  .refine((value) => Buffer.from(value.slice('whsec_'.length), 'base64').length >= 24, {
+    message: 'must hold at least 24 random bytes',
   });
 
 const boolean = z.union([
@@ -166,6 +213,22 @@ const settingsSchema = z.object({
   }),
   metrics: boolean.default(false),
   metricsPort: z.coerce.number().int().min(0).max(65_535).optional(),
+  webhookUrls: z
+    .union([
+      z.array(z.string()),
+      z.string().transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(webhookUrl))
+    .optional(),
+  webhookSecret: webhookSecret.optional(),
+  webhookSecretPrevious: webhookSecret.optional(),
+  webhookCaFile: z.string().min(1).optional(),
+  webhookTimeoutMs: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });
 
 export interface BffConfig {
@@ -202,6 +265,19 @@ export interface BffConfig {
   metrics: boolean;
   /** The port that alone serves `/metrics`; absent, the router serves it with the API. */
   metricsPort?: number;
+  /** Where signed webhooks go; absent, the BFF records and sends none. */
+  webhooks?: WebhookSettings;
+}
+
+/** The partner's webhook endpoints and how to sign and send to them. */
+export interface WebhookSettings {
+  /** Each endpoint gets every event. */
+  urls: string[];
+  /** Every webhook is signed with each (`whsec_…`): the current secret, then the previous one. */
+  secrets: string[];
+  /** Extra CAs (PEM) to trust for the endpoints, besides Node's own. */
+  ca?: string;
+  timeoutMs: number;
 }
 
 /** A configuration problem: the process prints it and stops. */
@@ -359,6 +435,43 @@ function readPreviousQwac(
   return { cert, key, notAfter: checked.notAfter, thumbprint: checked.thumbprint };
 }
 
+/** The webhook settings, when endpoints are set: endpoints and secret go together. */
+function readWebhookSettings(
+  settings: {
+    webhookUrls?: string[] | undefined;
+    webhookSecret?: string | undefined;
+    webhookSecretPrevious?: string | undefined;
+    webhookCaFile?: string | undefined;
+    webhookTimeoutMs: number;
+  },
+  cwd: string,
+): WebhookSettings | undefined {
+  const urls = settings.webhookUrls ?? [];
+  if (urls.length === 0) {
+    if (settings.webhookSecret !== undefined) {
+      throw new ConfigError('BFF_WEBHOOK_SECRET: set BFF_WEBHOOK_URLS as well, or neither');
+    }
+    return undefined;
+  }
+  if (settings.webhookSecret === undefined) {
+    throw new ConfigError('BFF_WEBHOOK_SECRET: is required with BFF_WEBHOOK_URLS');
+  }
+  if (settings.webhookSecretPrevious === settings.webhookSecret) {
+    throw new ConfigError('BFF_WEBHOOK_SECRET_PREVIOUS: is BFF_WEBHOOK_SECRET already');
+  }
+  return {
+    urls,
+    secrets: [
+      settings.webhookSecret,
+      ...(settings.webhookSecretPrevious ? [settings.webhookSecretPrevious] : []),
+    ],
+    ...(settings.webhookCaFile
+      ? { ca: readPem('BFF_WEBHOOK_CA', settings.webhookCaFile, cwd) }
+      : {}),
+    timeoutMs: settings.webhookTimeoutMs,
+  };
+}
+
 /** Development only: a sealing key generated once into a git-ignored file, with a warning. */
 function readDevelopmentSealingKey(cwd: string, warn: (message: string) => void): string {
   const file = path.resolve(cwd, '.data/sealing-key');
@@ -418,6 +531,7 @@ export function loadConfig(
   if (settings.metricsPort && settings.metricsPort === settings.port) {
     throw new ConfigError(`BFF_METRICS_PORT: ${settings.metricsPort} is BFF_PORT already`);
   }
+  const webhooks = readWebhookSettings(settings, cwd);
   const sessionStore = settings.sessionStore.startsWith('sqlite:')
     ? `sqlite:${path.resolve(cwd, settings.sessionStore.slice('sqlite:'.length))}`
     : settings.sessionStore;
@@ -450,5 +564,6 @@ export function loadConfig(
     partnerKeys: settings.partnerKeys,
     metrics: settings.metrics,
     ...(settings.metricsPort === undefined ? {} : { metricsPort: settings.metricsPort }),
+    ...(webhooks ? { webhooks } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { SessionService } from './sessions/session-service.js';
 import type { TokenSealer } from './sessions/sealing.js';
 import type { SessionStore } from './sessions/store.js';
 import type { BankClient } from './stet/bank-client.js';
+import type { WebhookPublisher } from './webhooks/publisher.js';
 
 export interface BffContext {
   config: BffConfig;
@@ -20,5 +21,11 @@ export interface BffContext {
   flows: FlowService;
   /** Reads without the customer: the RTS budget and the sealed cache of last answers. */
   unattended: UnattendedReads;
+  /**
+   * Records webhook events for the partner's endpoints (`BFF_WEBHOOK_URLS`): the session events
+   * come from the services; other parts of the BFF publish theirs here. With no endpoints
+   * configured it records nothing.
+   */
+  webhooks: WebhookPublisher;
   now: () => number;
 }

@@ -31,3 +31,4 @@ export {
   type BankConnectRouter,
 } from './router.js';
 export { listen, type RunningBff } from './server.js';
+export { deriveEventId, WebhookPublisher, type PublishOptions } from './webhooks/publisher.js';

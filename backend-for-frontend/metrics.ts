@@ -15,6 +15,7 @@ import { countDaysLeft } from './config.js';
 import type { ErrorCode } from './contract/errors.js';
 import { OPERATIONS } from './contract/operations.js';
 import { BffError, type InternalErrorCode } from './errors.js';
+import type { WebhookMetrics, WebhookOutcome } from './webhooks/dispatcher.js';
 
 /** The calls the BFF makes to a bank: the token endpoint's three, and each STET resource. */
 export type BankOperation =
@@ -80,7 +81,7 @@ export interface BffMetricsOptions {
 }
 
 /** Every metric of one BFF, in its own registry. */
-export class BffMetrics implements BankCallMetrics, SessionMetrics, FlowMetrics {
+export class BffMetrics implements BankCallMetrics, SessionMetrics, FlowMetrics, WebhookMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'method' | 'route' | 'status'>;
   readonly #bankCalls: Counter<'aspsp' | 'operation' | 'outcome'>;
@@ -89,6 +90,7 @@ export class BffMetrics implements BankCallMetrics, SessionMetrics, FlowMetrics 
   readonly #reauths: Counter<'aspsp' | 'reason'>;
   readonly #flowsStarted: Counter<'aspsp'>;
   readonly #flowsEnded: Counter<'aspsp' | 'outcome'>;
+  readonly #webhookDeliveries: Counter<'outcome'>;
 
   constructor(options: BffMetricsOptions) {
     const registers = [this.registry];
@@ -135,6 +137,12 @@ export class BffMetrics implements BankCallMetrics, SessionMetrics, FlowMetrics 
       labelNames: ['aspsp', 'outcome'],
       registers,
     });
+    this.#webhookDeliveries = new Counter({
+      name: 'bank_connect_webhook_deliveries_total',
+      help: 'Webhook delivery attempts, by outcome (delivered, failed: to be retried, abandoned).',
+      labelNames: ['outcome'],
+      registers,
+    });
     new Gauge({
       name: 'bank_connect_certificate_days_left',
       help: 'Whole days before the certificate expires, as /readyz reports them.',
@@ -172,6 +180,10 @@ export class BffMetrics implements BankCallMetrics, SessionMetrics, FlowMetrics 
 
   countFlowEnded(aspsp: string, outcome: FlowOutcome): void {
     this.#flowsEnded.inc({ aspsp, outcome });
+  }
+
+  countWebhookDelivery(outcome: WebhookOutcome): void {
+    this.#webhookDeliveries.inc({ outcome });
   }
 }
 

@@ -37,6 +37,10 @@ import { SessionService } from './sessions/session-service.js';
 import { SqliteSessionStore } from './sessions/sqlite-store.js';
 import type { SessionStore } from './sessions/store.js';
 import { BankClient } from './stet/bank-client.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { WebhookPublisher } from './webhooks/publisher.js';
+import { ConsentEndScheduler } from './webhooks/scheduler.js';
+import { SessionEvents } from './webhooks/session-events.js';
 
 export interface BankConnectDeps {
   logger?: Logger;
@@ -47,6 +51,14 @@ export interface BankConnectDeps {
   now?: () => number;
   /** The widget build to serve, instead of reading `config.widgetDir` or the installed package. */
   widget?: WidgetBuild;
+  /** How often the webhook dispatcher and scheduler run (0: only when a test runs them). */
+  webhookIntervals?: { dispatchMs?: number; scheduleMs?: number };
+}
+
+/** The webhooks' background work, when endpoints are configured. */
+export interface WebhookWorkers {
+  dispatcher: WebhookDispatcher;
+  scheduler: ConsentEndScheduler;
 }
 
 export type BankConnectRouter = Router & {
@@ -57,7 +69,12 @@ export type BankConnectRouter = Router & {
    * serve it itself, or merge it into its own (`Registry.merge`).
    */
   metrics: MetricsRegistry | undefined;
-  /** Closes bank connections and the session store. */
+  /**
+   * The webhook dispatcher and consent-end scheduler when `config.webhooks` is set, else
+   * undefined; both run by themselves, and `runOnce()` runs either now.
+   */
+  webhooks: WebhookWorkers | undefined;
+  /** Stops the webhooks' work, waiting for deliveries in flight, and closes bank connections and the session store. */
   close(): Promise<void>;
 };
 
@@ -176,6 +193,17 @@ export function createBankConnectRouter(
     deps.store ??
     openSessionStore(config.sessionStore, { logger, bankTimeoutMs: config.bankTimeoutMs });
   const sealer = new TokenSealer(config.sealingKeys);
+  if (config.webhooks && !store.outbox) {
+    throw new BffError('internal_error', 'this session store keeps no webhook outbox');
+  }
+  let dispatcher: WebhookDispatcher | undefined;
+  const webhooks = new WebhookPublisher({
+    outbox: store.outbox,
+    endpoints: config.webhooks?.urls ?? [],
+    now,
+    onRecorded: () => dispatcher?.wake(),
+  });
+  const events = new SessionEvents(webhooks, logger);
   const sessions = new SessionService({
     store,
     sealer,
@@ -186,6 +214,7 @@ export function createBankConnectRouter(
     consentWarningDays: config.consentWarningDays,
     now,
     metrics,
+    events,
   });
   const flows = new FlowService({
     store,
@@ -197,8 +226,16 @@ export function createBankConnectRouter(
     flowTtlSeconds: config.flowTtlSeconds,
     now,
     metrics,
+    events,
   });
-  const unattended = new UnattendedReads({ sync: store.sync, sealer, logger, now });
+  const unattended = new UnattendedReads({
+    sync: store.sync,
+    sealer,
+    logger,
+    now,
+    onExhausted: (record, resource, resetsAt) =>
+      void events.recordBudgetExhausted(record, resource, resetsAt),
+  });
   const context: BffContext = {
     config,
     logger,
@@ -209,8 +246,38 @@ export function createBankConnectRouter(
     sessions,
     flows,
     unattended,
+    webhooks,
     now,
   };
+  let workers: WebhookWorkers | undefined;
+  if (config.webhooks && store.outbox) {
+    dispatcher = new WebhookDispatcher({
+      outbox: store.outbox,
+      settings: config.webhooks,
+      logger,
+      now,
+      metrics,
+      ...(deps.webhookIntervals?.dispatchMs === undefined
+        ? {}
+        : { pollIntervalMs: deps.webhookIntervals.dispatchMs }),
+    });
+    const scheduler = new ConsentEndScheduler({
+      store,
+      outbox: store.outbox,
+      events,
+      logger,
+      now,
+      consentWarningDays: config.consentWarningDays,
+      ...(deps.webhookIntervals?.scheduleMs === undefined
+        ? {}
+        : { intervalMs: deps.webhookIntervals.scheduleMs }),
+    });
+    dispatcher.start();
+    scheduler.start();
+    // Deliveries left by a previous run, or by an instance that stopped, are due now.
+    dispatcher.wake();
+    workers = { dispatcher, scheduler };
+  }
 
   const router = express.Router();
   router.use(assignRequestId());
@@ -257,17 +324,19 @@ export function createBankConnectRouter(
   router.use(handleErrors(logger));
 
   const purge = setInterval(() => {
-    store
-      .purgeExpired(now())
-      .catch((error: unknown) => logger.warn({ err: error }, 'purge failed'));
+    Promise.all([store.purgeExpired(now()), store.outbox?.purge(now())]).catch((error: unknown) =>
+      logger.warn({ err: error }, 'purge failed'),
+    );
   }, PURGE_INTERVAL_MS);
   purge.unref();
 
   return Object.assign(router, {
     context,
     metrics: metrics?.registry,
+    webhooks: workers,
     close: async () => {
       clearInterval(purge);
+      await Promise.all([workers?.dispatcher.close(), workers?.scheduler.close()]);
       await Promise.all([...banks.values()].map((bank) => bank.close()));
       await store.close();
     },

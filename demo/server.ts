@@ -14,6 +14,7 @@ import { Agent, fetch } from 'undici';
 import { z } from 'zod';
 import type { DemoClock } from './clock.js';
 import { PartnerSync } from './partner-sync.js';
+import { WebhookInbox } from './webhook-inbox.js';
 
 export interface DemoServerOptions {
   distDir: string;
@@ -29,7 +30,14 @@ export interface DemoServerOptions {
   partnerKey: string;
   /** The clock the BFF reads, which the presenter moves forward. */
   clock: DemoClock;
+  /** The secret the BFF signs Fourmi's webhooks with (`whsec_…`). */
+  webhookSecret: string;
+  /** Runs the BFF's consent-end scheduler now: after the clock moved, it has news. */
+  runScheduler?: () => Promise<void>;
 }
+
+/** How long the presenter panel's wait for a webhook lasts before it asks again. */
+const LONG_POLL_MS = 25_000;
 
 /**
  * The demo pages' policy: nothing inline, only localhost services, and Trusted Types with two
@@ -155,6 +163,34 @@ export function createDemoServer(options: DemoServerOptions): Express & { close(
   );
 
   const sync = new PartnerSync({ bffUrl: options.bffUrl, key: options.partnerKey, clock });
+  const inbox = new WebhookInbox({ secret: options.webhookSecret, clock });
+
+  // Fourmi's webhook endpoint (BFF_WEBHOOK_URLS): the raw body, as signed.
+  app.post(
+    '/webhooks/bank-connect',
+    express.text({ type: 'application/json', limit: '64kb' }),
+    (req, res) => {
+      const refused = inbox.receive(
+        typeof req.body === 'string' ? req.body : '',
+        req.headers as Record<string, string | undefined>,
+      );
+      if (refused) return void res.status(400).json({ error: 'invalid_webhook', message: refused });
+      res.status(204).end();
+    },
+  );
+
+  /** The webhooks received after `after`: at once if any, else as soon as one arrives. */
+  app.get('/presenter/webhooks', presenterOnly, async (req, res) => {
+    const after = Number(req.query.after ?? 0);
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
+    const entries = await inbox.waitForEntries(
+      Number.isInteger(after) && after >= 0 ? after : 0,
+      LONG_POLL_MS,
+      closed.signal,
+    );
+    if (!res.writableEnded) res.set('Cache-Control', 'no-store').json({ entries });
+  });
 
   // Brings the bank's soonest-ending consent to `daysLeft` days from its end: the demo's clock
   // and every bank's move forward together, so the BFF sees the consent `expiring`.
@@ -183,6 +219,8 @@ export function createDemoServer(options: DemoServerOptions): Express & { close(
         await admin('POST', `/banks/${bank.id}/clock`, { advanceSeconds: seconds });
       }
       clock.advance(seconds * 1000);
+      // The scheduler would notice within its interval; the presenter wants it now.
+      await options.runScheduler?.();
       res.json({ advancedDays: Math.round(seconds / 86_400), now: new Date(clock.now()) });
     } catch (error) {
       res.status(502).json({ error: 'unavailable', message: (error as Error).message });

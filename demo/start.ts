@@ -209,6 +209,7 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
     );
     // The demo's partner server reads the BFF with this key; only its hash goes to the BFF.
     const partnerKey = createPartnerKey('fourmi-demo');
+    const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
     const clock = new DemoClock();
     const env = {
       BFF_HOST: 'localhost',
@@ -225,6 +226,9 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
       BFF_SESSION_STORE: `sqlite:${path.join(dataDir, 'sessions.sqlite')}`,
       BFF_SEALING_KEYS: await readDemoSealingKey(dataDir),
       BFF_PARTNER_KEYS: partnerKey.entry,
+      // Fourmi's server (the demo server) receives the BFF's webhooks, over loopback HTTP.
+      BFF_WEBHOOK_URLS: `${demoUrl}/webhooks/bank-connect`,
+      BFF_WEBHOOK_SECRET: webhookSecret,
       BFF_LOG_LEVEL: process.env.BFF_LOG_LEVEL ?? 'warn',
     };
     const bffConfig = loadConfig({ env: { ...env, NODE_ENV: 'development' }, cwd: root });
@@ -243,6 +247,10 @@ export async function startDemo(options: StartDemoOptions): Promise<RunningDemo>
       sandboxAdminOrigin,
       partnerKey: partnerKey.key,
       clock,
+      webhookSecret,
+      runScheduler: async () => {
+        await bffServer?.app.bankConnect.webhooks?.scheduler.runOnce();
+      },
       tls: {
         cert: await read('tpp-qwac.pem'),
         key: await read('tpp-qwac-key.pem'),

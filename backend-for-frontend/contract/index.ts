@@ -14,3 +14,12 @@ export {
   type OperationId,
 } from './operations.js';
 export { buildOpenApiDocument } from './openapi.js';
+export {
+  WEBHOOK_EVENTS,
+  WEBHOOK_EVENT_TYPES,
+  webhookEventIdSchema,
+  webhookEventSchema,
+  type WebhookEvent,
+  type WebhookEventData,
+  type WebhookEventType,
+} from './webhooks.js';

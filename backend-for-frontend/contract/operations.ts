@@ -251,7 +251,7 @@ export const OPERATIONS = {
     path: '/partner/v1/sessions',
     summary: 'The sessions, for the partner’s server.',
     description:
-      'Ordered by id, a page at a time. With `status`, a page may hold fewer than `limit`: follow `nextCursor` until it is null.',
+      'Ordered by the end of their consent, soonest first, a page at a time. A renewal moves a session later in this order, so a list read while consents are renewed may show one twice, never skip one. With `status`, a page may hold fewer than `limit`: follow `nextCursor` until it is null.',
     access: 'partner',
     query: partnerSessionsQuerySchema,
     success: { status: 200, description: 'One page.', schema: partnerSessionListSchema },

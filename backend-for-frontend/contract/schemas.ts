@@ -520,7 +520,10 @@ export const partnerSessionsQuerySchema = z.strictObject({
     .regex(/^(?:[1-9]\d?|1\d\d|200)$/, 'limit must be a whole number from 1 to 200')
     .optional(),
   /** The previous page's `nextCursor`. */
-  cursor: sessionIdSchema.optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}\.[A-Za-z0-9_-]{43}$/, 'cursor must be a nextCursor of this list')
+    .optional(),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import type { FlowRecord, SessionRecord, SessionStore } from '../sessions/store.
 import { findBank, type BankClient } from '../stet/bank-client.js';
 import type { PsuContext } from '../stet/bank-profile.js';
 import { normaliseAccounts } from '../stet/normalise.js';
+import type { SessionEvents } from '../webhooks/session-events.js';
 
 /** The authorization-response parameters the callback forwards; nothing else reaches the page. */
 const FORWARDED = ['code', 'state', 'iss', 'error', 'error_description'] as const;
@@ -43,6 +44,8 @@ export interface FlowServiceDeps {
   now?: () => number;
   /** Where flows are counted as they start and end, when the BFF keeps metrics. */
   metrics?: FlowMetrics | undefined;
+  /** Where new and renewed sessions are recorded as webhook events. */
+  events?: SessionEvents | undefined;
 }
 
 /** What the callback does with the bank's answer. */
@@ -296,7 +299,24 @@ export class FlowService {
     }
     const completion = sealer.seal(JSON.stringify({ handle }), flow.id);
     await store.transitionFlow(flow.id, 'exchanging', { status: 'completed', completion });
+    await this.#recordEvents(record, flow.sessionId ? 'session.renewed' : 'session.connected');
     return this.#connected(record, handle, input.psu);
+  }
+
+  /**
+   * Records the new or renewed session for the partner's webhooks; and its `session.expiring` at
+   * once when its consent starts inside the warning window, where the scheduler's cursor, already
+   * past that point, would never see it (scheduler.ts).
+   */
+  async #recordEvents(
+    record: SessionRecord,
+    type: 'session.connected' | 'session.renewed',
+  ): Promise<void> {
+    const { events, sessions } = this.#deps;
+    if (!events) return;
+    const { status } = sessions.describe(record);
+    await events.record({ type }, record, status);
+    if (status === 'expiring') await events.record({ type: 'session.expiring' }, record, status);
   }
 
   /** The success answer: the session as the page may know it, with its accounts' summaries. */

@@ -9,7 +9,7 @@ import type { PartnerSession, PartnerSessionList } from '../contract/index.js';
 import { OPERATIONS } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
 import { BffError } from '../errors.js';
-import { fromPublicSessionId, toPublicSessionId } from '../sessions/handles.js';
+import { fromPublicSessionId } from '../sessions/handles.js';
 import type { SessionRecord } from '../sessions/store.js';
 import { findBank } from '../stet/bank-client.js';
 import {
@@ -21,6 +21,8 @@ import {
 import { createServe } from './operation.js';
 
 const DEFAULT_PAGE = 50;
+/** The last instant a JavaScript date can hold: every consent ends before. */
+const LAST_INSTANT = 8_640_000_000_000_000;
 
 export function createPartnerRouter(context: BffContext): Router {
   const router = express.Router();
@@ -41,15 +43,22 @@ export function createPartnerRouter(context: BffContext): Router {
     return record;
   };
 
+  // By consent end, then id: the order the store keeps an index in (the webhooks' scheduler
+  // reads it too). The cursor is the last session read: `<consent end>.<store id>`.
   serve(OPERATIONS.listPartnerSessions, async ({ query }, _req, res) => {
     const limit = query.limit === undefined ? DEFAULT_PAGE : Number(query.limit);
-    const after = query.cursor === undefined ? undefined : fromPublicSessionId(query.cursor);
-    const records = await store.listSessions(after, limit);
+    const [end = '0', id = ''] = query.cursor?.split('.') ?? [];
+    const records = await store.listSessionsEndingBetween(
+      { consentExpiresAt: Number(end), id },
+      LAST_INSTANT,
+      limit,
+    );
     const page = records.map(describe);
+    const last = records.at(-1);
     const result: PartnerSessionList = {
       sessions: query.status ? page.filter((session) => session.status === query.status) : page,
       // A full page may have a successor; the cursor names the last session read, kept or not.
-      nextCursor: records.length === limit ? toPublicSessionId(records.at(-1)?.id ?? '') : null,
+      nextCursor: records.length === limit && last ? `${last.consentExpiresAt}.${last.id}` : null,
     };
     res.set('Cache-Control', 'no-store').json(result);
   });
@@ -59,7 +68,7 @@ export function createPartnerRouter(context: BffContext): Router {
   });
 
   serve(OPERATIONS.deletePartnerSession, async ({ params }, _req, res) => {
-    await sessions.endSession(await findSession(params.sessionId));
+    await sessions.endSession(await findSession(params.sessionId), 'partner');
     res.status(204).end();
   });
 

@@ -17,6 +17,7 @@ import type { createClient, ErrorReply } from 'redis';
 import type { Logger } from 'pino';
 import type { BankScope } from '../contract/index.js';
 import { BffError } from '../errors.js';
+import { RedisOutbox } from '../webhooks/redis-outbox.js';
 import { DEFAULT_LEASE_MS, RedisRefreshLock } from './redis-refresh-lock.js';
 import { RedisSyncStore } from './sync-store.js';
 import type { RefreshLock } from './refresh-lock.js';
@@ -26,6 +27,7 @@ import {
   type FlowRecord,
   type FlowStatus,
   type HitCounter,
+  type SessionCursor,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -94,19 +96,20 @@ if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'completion', ARGV[4]) end
 return 1`;
 
 /**
- * KEYS: session, the index of session ids. ARGV: expire-at (ms), session id, then field/value
+ * KEYS: session, consent-end index. ARGV: expire-at (ms), consent end, id, then field/value
  * pairs.
  */
 const INSERT_SESSION = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], 0, ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1`;
 
 /**
- * KEYS: session. ARGV: expected version, updatedAt, new expire-at (ms) or '', then field/value
- * pairs. HSET keeps a key's TTL, so the expiry moves only when the consent's end does.
+ * KEYS: session, consent-end index. ARGV: expected version, updatedAt, new expire-at (ms) or '',
+ * then field/value pairs. HSET keeps a key's TTL, so the expiry moves only when the consent's end
+ * does, and the index with it.
  */
 const UPDATE_SESSION = `
 local version = redis.call('HGET', KEYS[1], 'version')
@@ -114,8 +117,33 @@ if version ~= ARGV[1] then return 0 end
 if #ARGV > 3 then redis.call('HSET', KEYS[1], unpack(ARGV, 4)) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
-if ARGV[3] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
+if ARGV[3] ~= '' then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+  local fields = redis.call('HMGET', KEYS[1], 'consentExpiresAt', 'id')
+  redis.call('ZADD', KEYS[2], fields[1], fields[2])
+end
 return 1`;
+
+/**
+ * KEYS: consent-end index. ARGV: after (end), after (id), until, limit. The ids of the sessions
+ * after the cursor, in the index's order (score, then member: the cursor's order). Members that
+ * tie with the cursor's end are skipped up to its id, a few at most: ends are in milliseconds.
+ */
+const LIST_ENDING = `
+local found = {}
+local offset = 0
+local limit = tonumber(ARGV[4])
+while #found < limit do
+  local page = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[3], 'WITHSCORES', 'LIMIT', offset, limit)
+  if #page == 0 then break end
+  for index = 1, #page, 2 do
+    if #found < limit and (tonumber(page[index + 1]) > tonumber(ARGV[1]) or page[index] > ARGV[2]) then
+      table.insert(found, page[index])
+    end
+  end
+  offset = offset + limit
+end
+return found`;
 
 /** The store cannot serve the request now; retrying later can succeed. */
 function storeUnavailable(message: string, options: { cause?: unknown } = {}): BffError {
@@ -203,6 +231,12 @@ function computeReconnectDelay(retries: number): number {
 export class RedisSessionStore implements SessionStore {
   readonly refreshLock: RefreshLock;
   readonly sync: RedisSyncStore;
+  readonly outbox: RedisOutbox;
+  /**
+   * Settles once the sessions stored before the consent-end index existed are in it (at the
+   * first connection; at once on a data set already indexed).
+   */
+  readonly sessionsIndexed: Promise<void>;
   readonly hitCounter: HitCounter = {
     countHit: async (key, windowMs) => {
       const [totalHits, rest] = (await this.#send((client) =>
@@ -261,6 +295,42 @@ export class RedisSessionStore implements SessionStore {
         this.#logger?.warn({ err: error }, 'a refresh outlived its lock lease'),
     });
     this.sync = new RedisSyncStore((command) => this.#send(command), this.#prefix);
+    this.outbox = new RedisOutbox((command) => this.#send(command), this.#prefix);
+    this.sessionsIndexed = new Promise((resolve) => {
+      this.#client.once('ready', () => {
+        this.#indexSessions()
+          .catch((error: unknown) =>
+            this.#logger?.warn({ err: error }, 'could not index the sessions by consent end'),
+          )
+          .finally(resolve);
+      });
+    });
+  }
+
+  /**
+   * Once per Redis data set: adds the sessions stored before the consent-end index existed to it
+   * (a SCAN, so that Redis keeps serving meanwhile). A marker key records that it was done.
+   */
+  async #indexSessions(): Promise<void> {
+    const marker = `${this.#consentEndKey}:indexed`;
+    if ((await this.#send((client) => client.set(marker, '1', { condition: 'NX' }))) !== 'OK') {
+      return;
+    }
+    for await (const keys of this.#client.scanIterator({
+      MATCH: `${this.#prefix}session:*`,
+      COUNT: 500,
+    })) {
+      for (const key of keys) {
+        const [end, id] = await this.#send((client) =>
+          client.hmGet(key, ['consentExpiresAt', 'id']),
+        );
+        if (end && id) {
+          await this.#send((client) =>
+            client.zAdd(this.#consentEndKey, { score: Number(end), value: id }),
+          );
+        }
+      }
+    }
   }
 
   #flowKey(id: string): string {
@@ -275,13 +345,9 @@ export class RedisSessionStore implements SessionStore {
     return `${this.#prefix}session:${id}`;
   }
 
-  /**
-   * The ids of the sessions, for listing in a stable order: a sorted set whose members all score
-   * 0, so that it sorts them by id. A session whose hash expired at the end of its retention is
-   * removed from it when a listing finds it gone.
-   */
-  #indexKey(): string {
-    return `${this.#prefix}sessions`;
+  /** The sessions' ids by the end of their consent: what the webhooks' scheduler reads. */
+  get #consentEndKey(): string {
+    return `${this.#prefix}sessions-by-consent-end`;
   }
 
   #hitKey(key: string): string {
@@ -369,9 +435,10 @@ export class RedisSessionStore implements SessionStore {
   async insertSession(session: SessionRecord): Promise<void> {
     const inserted = await this.#send((client) =>
       client.eval(INSERT_SESSION, {
-        keys: [this.#sessionKey(session.id), this.#indexKey()],
+        keys: [this.#sessionKey(session.id), this.#consentEndKey],
         arguments: [
           String(session.consentExpiresAt + SESSION_RETENTION_AFTER_CONSENT_MS),
+          String(session.consentExpiresAt),
           session.id,
           ...['id', session.id, 'aspsp', session.aspsp, 'scopes', JSON.stringify(session.scopes)],
           ...['tokens', session.tokens, 'status', session.status],
@@ -396,7 +463,7 @@ export class RedisSessionStore implements SessionStore {
         : String(patch.consentExpiresAt + SESSION_RETENTION_AFTER_CONSENT_MS);
     const updated = await this.#send((client) =>
       client.eval(UPDATE_SESSION, {
-        keys: [this.#sessionKey(id)],
+        keys: [this.#sessionKey(id), this.#consentEndKey],
         arguments: [String(version), String(Date.now()), expireAt, ...fromPatch(patch)],
       }),
     );
@@ -404,78 +471,40 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async deleteSession(id: string): Promise<boolean> {
-    const [deleted] = (await this.#send((client) =>
-      client.multi().del(this.#sessionKey(id)).zRem(this.#indexKey(), id).exec(),
-    )) as unknown as [number, number];
-    return deleted === 1;
+    const [deleted] = await this.#send((client) =>
+      client.multi().del(this.#sessionKey(id)).zRem(this.#consentEndKey, id).exec(),
+    );
+    return Number(deleted) === 1;
   }
 
-  async listSessions(after: string | undefined, limit: number): Promise<SessionRecord[]> {
-    await this.#indexExistingSessions();
-    const found: SessionRecord[] = [];
-    let from = after === undefined ? '-' : `(${after}`;
-    while (found.length < limit) {
-      const ids = await this.#send((client) =>
-        client.zRangeByLex(this.#indexKey(), from, '+', {
-          LIMIT: { offset: 0, count: limit - found.length },
-        }),
-      );
-      if (ids.length === 0) break;
-      const hashes = (await this.#send((client) => {
-        const batch = client.multi();
-        for (const id of ids) batch.hGetAll(this.#sessionKey(id));
-        return batch.exec();
-      })) as unknown as Record<string, string>[];
-      const gone: string[] = [];
-      ids.forEach((id, index) => {
-        const record = toSession(hashes[index] ?? {});
-        if (record) found.push(record);
-        else gone.push(id);
-      });
-      if (gone.length > 0) await this.#send((client) => client.zRem(this.#indexKey(), gone));
-      from = `(${ids.at(-1) ?? ''}`;
-    }
-    return found;
+  async listSessionsEndingBetween(
+    after: SessionCursor,
+    until: number,
+    limit: number,
+  ): Promise<SessionRecord[]> {
+    const ids = (await this.#send((client) =>
+      client.eval(LIST_ENDING, {
+        keys: [this.#consentEndKey],
+        arguments: [String(after.consentExpiresAt), after.id, String(until), String(limit)],
+      }),
+    )) as string[];
+    const sessions = await Promise.all(ids.map((id) => this.getSession(id)));
+    // A session whose key expired is gone from the index at the next purge.
+    return sessions.filter((session) => session !== undefined);
   }
-
-  #indexed: Promise<void> | undefined;
 
   /**
-   * Sessions stored before the index existed are added to it once: the first listing of each
-   * process scans the session keys, unless an instance has done it already (a marker records it).
+   * Every key expires by itself at the end of its retention; only the consent-end index keeps
+   * the ids of sessions past theirs, and forgets them here.
    */
-  #indexExistingSessions(): Promise<void> {
-    this.#indexed ??= (async () => {
-      const marker = `${this.#prefix}sessions-indexed`;
-      if ((await this.#send((client) => client.exists(marker))) === 1) return;
-      let cursor = '0';
-      const prefix = this.#sessionKey('');
-      do {
-        const reply = await this.#send((client) =>
-          client.scan(cursor, { MATCH: `${prefix}*`, COUNT: 500 }),
-        );
-        cursor = String(reply.cursor);
-        const ids = reply.keys.map((key) => key.slice(prefix.length));
-        if (ids.length > 0) {
-          await this.#send((client) =>
-            client.zAdd(
-              this.#indexKey(),
-              ids.map((value) => ({ score: 0, value })),
-            ),
-          );
-        }
-      } while (cursor !== '0');
-      await this.#send((client) => client.set(marker, '1'));
-    })().catch((error: unknown) => {
-      this.#indexed = undefined;
-      throw error;
-    });
-    return this.#indexed;
-  }
-
-  /** Nothing to do: every key expires by itself at the end of its retention. */
-  purgeExpired(): Promise<void> {
-    return Promise.resolve();
+  async purgeExpired(now: number): Promise<void> {
+    await this.#send((client) =>
+      client.zRemRangeByScore(
+        this.#consentEndKey,
+        '-inf',
+        `(${now - SESSION_RETENTION_AFTER_CONSENT_MS}`,
+      ),
+    );
   }
 
   async ping(): Promise<void> {

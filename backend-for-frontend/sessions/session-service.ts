@@ -20,6 +20,7 @@ import { readOutcome, type ReauthReason, type SessionMetrics } from '../metrics.
 import { findBank, type BankClient } from '../stet/bank-client.js';
 import type { BankRequest, BankResponse } from '../stet/resource-client.js';
 import type { TokenSet } from '../stet/token-client.js';
+import type { SessionEvents } from '../webhooks/session-events.js';
 import { createHandle, hashSecret, toPublicSessionId } from './handles.js';
 import { InProcessRefreshLock, type RefreshLock } from './refresh-lock.js';
 import type { TokenSealer } from './sealing.js';
@@ -53,6 +54,8 @@ export interface SessionServiceDeps {
   now?: () => number;
   /** Where refreshes and ended consents are counted, when the BFF keeps metrics. */
   metrics?: SessionMetrics | undefined;
+  /** Where ended sessions are recorded as webhook events. */
+  events?: SessionEvents | undefined;
 }
 
 export class SessionService {
@@ -67,6 +70,7 @@ export class SessionService {
   readonly #refreshing = new Map<string, Promise<BankTokens>>();
   readonly #lock: RefreshLock;
   readonly #metrics: SessionMetrics | undefined;
+  readonly #events: SessionEvents | undefined;
 
   constructor(deps: SessionServiceDeps) {
     this.#store = deps.store;
@@ -79,6 +83,7 @@ export class SessionService {
     this.#warningMs = (deps.consentWarningDays ?? 0) * 86_400_000;
     this.#lock = deps.store.refreshLock ?? new InProcessRefreshLock();
     this.#metrics = deps.metrics;
+    this.#events = deps.events;
   }
 
   #bank(aspsp: string): BankClient {
@@ -339,19 +344,43 @@ export class SessionService {
     return next;
   }
 
+  /**
+   * Marks the session `reauth_required`, and records why for the partner: a refresh the bank
+   * refused before the consent's planned end is the consent withdrawn at the bank
+   * (`session.revoked`, by the bank); the consent's end, or no refresh token to go on, is
+   * `session.reauth_required`.
+   */
   async #markReauth(id: string, aspsp: string, reason: ReauthReason): Promise<void> {
     this.#metrics?.countReauthRequired(aspsp, reason);
-    await this.#update(id, () => ({ status: 'reauth_required' })).catch(() => undefined);
+    const marked = await this.#update(id, () => ({ status: 'reauth_required' })).catch(
+      () => undefined,
+    );
+    if (!marked || !this.#events) return;
+    const beforeEnd = this.#now() < marked.consentExpiresAt;
+    await this.#events.record(
+      reason === 'refresh_refused' && beforeEnd
+        ? { type: 'session.revoked', by: 'bank' }
+        : {
+            type: 'session.reauth_required',
+            reason: reason === 'no_refresh_token' ? 'no_refresh_token' : 'consent_expired',
+          },
+      marked,
+      'reauth_required',
+    );
   }
 
   /**
    * Forgets a session and the data kept for the partner's server, revoking its tokens at the bank
-   * where the bank offers revocation.
+   * where the bank offers revocation; `by` is who asked, for the `session.revoked` webhook.
    */
-  async endSession(record: SessionRecord): Promise<void> {
+  async endSession(record: SessionRecord, by: 'customer' | 'partner' = 'customer'): Promise<void> {
     const bank = this.#banks.get(record.aspsp);
-    await this.#store.deleteSession(record.id);
+    const deleted = await this.#store.deleteSession(record.id);
     await this.#store.sync.forgetSession(record.id);
+    // Only the request that deleted it: a concurrent second DELETE is no second event.
+    if (deleted) {
+      await this.#events?.record({ type: 'session.revoked', by }, record, 'active');
+    }
     if (!bank?.aspsp.revocationEndpoint) return;
     const tokens = this.#open(record);
     await bank.revokeToken(tokens.refreshToken ?? tokens.accessToken).catch((error: unknown) => {

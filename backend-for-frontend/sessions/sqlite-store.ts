@@ -6,12 +6,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BankScope } from '../contract/index.js';
+import { SqliteOutbox } from '../webhooks/sqlite-outbox.js';
 import {
   FLOW_RETENTION_MS,
   UNATTENDED_WINDOW_MS,
   SESSION_RETENTION_AFTER_CONSENT_MS,
   type FlowRecord,
   type FlowStatus,
+  type SessionCursor,
   type SessionPatch,
   type SessionRecord,
   type SessionStore,
@@ -72,6 +74,7 @@ function toSession(row: SessionRow | undefined): SessionRecord | undefined {
 
 export class SqliteSessionStore implements SessionStore {
   readonly sync: SqliteSyncStore;
+  readonly outbox: SqliteOutbox;
   readonly #db: Database.Database;
   readonly #statements;
 
@@ -106,12 +109,17 @@ export class SqliteSessionStore implements SessionStore {
          WHERE id = @id AND version = @version`,
       ),
       deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
-      listSessions: db.prepare('SELECT * FROM sessions WHERE id > ? ORDER BY id LIMIT ?'),
       purgeFlows: db.prepare('DELETE FROM flows WHERE expiresAt < ?'),
       purgeSessions: db.prepare('DELETE FROM sessions WHERE consentExpiresAt < ?'),
       ping: db.prepare('SELECT 1'),
+      listEnding: db.prepare(
+        `SELECT * FROM sessions
+         WHERE (consentExpiresAt > @at OR (consentExpiresAt = @at AND id > @id)) AND consentExpiresAt <= @until
+         ORDER BY consentExpiresAt, id LIMIT @limit`,
+      ),
     };
     this.sync = new SqliteSyncStore(db);
+    this.outbox = new SqliteOutbox(db);
   }
 
   insertFlow(flow: FlowRecord): Promise<void> {
@@ -170,8 +178,17 @@ export class SqliteSessionStore implements SessionStore {
     return Promise.resolve(this.#statements.deleteSession.run(id).changes === 1);
   }
 
-  listSessions(after: string | undefined, limit: number): Promise<SessionRecord[]> {
-    const rows = this.#statements.listSessions.all(after ?? '', limit) as SessionRow[];
+  listSessionsEndingBetween(
+    after: SessionCursor,
+    until: number,
+    limit: number,
+  ): Promise<SessionRecord[]> {
+    const rows = this.#statements.listEnding.all({
+      at: after.consentExpiresAt,
+      id: after.id,
+      until,
+      limit,
+    }) as SessionRow[];
     return Promise.resolve(rows.map((row) => toSession(row) as SessionRecord));
   }
 

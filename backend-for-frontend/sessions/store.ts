@@ -7,6 +7,7 @@
  * BFF instances, can never both act on the same flow or overwrite each other's refresh.
  */
 import type { BankScope, FlowMode } from '../contract/index.js';
+import type { Outbox } from '../webhooks/outbox.js';
 import type { RefreshLock } from './refresh-lock.js';
 import type { SyncStore } from './sync-store.js';
 
@@ -73,6 +74,12 @@ export interface HitCounter {
   resetHits(key: string): Promise<void>;
 }
 
+/** A position among the sessions ordered by the end of their consent, then by id. */
+export interface SessionCursor {
+  consentExpiresAt: number;
+  id: string;
+}
+
 export interface SessionStore {
   /**
    * Shared counters, for a store that several instances share; a store without them serves a
@@ -86,6 +93,11 @@ export interface SessionStore {
   readonly refreshLock?: RefreshLock;
   /** The partner-server API's read counts and cached answers, shared like the sessions. */
   readonly sync: SyncStore;
+  /**
+   * The webhook outbox, kept in the same backend so that it survives restarts and is shared by
+   * the same instances; a store without one cannot send webhooks.
+   */
+  readonly outbox?: Outbox;
   insertFlow(flow: FlowRecord): Promise<void>;
   getFlow(id: string): Promise<FlowRecord | undefined>;
   findFlowByStateHash(stateHash: string): Promise<FlowRecord | undefined>;
@@ -100,8 +112,16 @@ export interface SessionStore {
   /** Applies `patch` if the session is still at `version`; false if another update came first. */
   updateSession(id: string, version: number, patch: SessionPatch): Promise<boolean>;
   deleteSession(id: string): Promise<boolean>;
-  /** Up to `limit` sessions whose id sorts after `after` (all from the start without it), by id. */
-  listSessions(after: string | undefined, limit: number): Promise<SessionRecord[]>;
+  /**
+   * Up to `limit` sessions whose consent ends after `after` (by end, then id) and no later than
+   * `until`, in that order: a cursor can page through them (the webhooks' expiry scheduler, the
+   * partner-server API's session list). A renewal only moves a session later in this order.
+   */
+  listSessionsEndingBetween(
+    after: SessionCursor,
+    until: number,
+    limit: number,
+  ): Promise<SessionRecord[]>;
   /** Deletes flows and sessions past their retention. */
   purgeExpired(now: number): Promise<void>;
   /** Throws if the store cannot serve requests (for /readyz). */

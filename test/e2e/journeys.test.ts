@@ -304,6 +304,10 @@ describe('end-to-end journeys', { timeout: 300_000 }, () => {
       const moved = panel.getByRole('status').filter({ hasText: /Horloge avancée|Échec/ });
       await moved.waitFor();
       assert.match((await moved.textContent()) ?? '', /Horloge avancée de \d+ jours/);
+      // Fourmi's server got the BFF's signed webhooks: the connection, then the warning.
+      const webhooks = panel.getByRole('log', { name: 'Webhooks reçus par le serveur de Fourmi' });
+      await webhooks.getByText('session.connected').first().waitFor();
+      await webhooks.getByText('session.expiring').first().waitFor();
       await panel.getByRole('button', { name: 'Synchro de nuit, sans le client' }).click();
       await panel
         .getByRole('status')
@@ -331,6 +335,11 @@ describe('end-to-end journeys', { timeout: 300_000 }, () => {
       assert.equal(await banner.count(), 0, 'renewed: the banner is gone');
       assert.equal(await sessionHandle(page), handle, 'the handle stays the same');
       const again = await presenter(page);
+      await again
+        .getByRole('log', { name: 'Webhooks reçus par le serveur de Fourmi' })
+        .getByText('session.renewed')
+        .first()
+        .waitFor();
       await again.getByRole('button', { name: 'Revenir à l’heure réelle' }).click();
       await again
         .getByRole('status')

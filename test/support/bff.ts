@@ -16,6 +16,7 @@ import type {
 } from '../../backend-for-frontend/contract/index.js';
 import { loadConfig, type BffConfig } from '../../backend-for-frontend/config.js';
 import { createLogger } from '../../backend-for-frontend/logger.js';
+import type { BankConnectDeps } from '../../backend-for-frontend/router.js';
 import { listen, type RunningBff } from '../../backend-for-frontend/server.js';
 import { buildRegistryFromSandbox } from '../../demo/sandbox/registry-document.js';
 import { createPkce, driveConsent, type ConsentChoices } from './consent-driver.js';
@@ -62,7 +63,13 @@ export interface StartedFlow {
 
 export async function startTestBff(
   sandbox: TestSandbox,
-  options: { env?: Record<string, string>; dir?: string; now?: () => number } = {},
+  options: {
+    env?: Record<string, string>;
+    dir?: string;
+    now?: () => number;
+    /** How often the webhook dispatcher and scheduler run by themselves. */
+    webhookIntervals?: BankConnectDeps['webhookIntervals'];
+  } = {},
 ): Promise<TestBff> {
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'bff-')));
   const registryFile = path.join(dir, 'registry.json');
@@ -105,6 +112,7 @@ export async function startTestBff(
   const running = await listen(provisional, {
     logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.webhookIntervals ? { webhookIntervals: options.webhookIntervals } : {}),
   });
   const redirectUri = `${running.url}/v1/callback`;
   const config = { ...provisional, redirectUri };
@@ -114,6 +122,7 @@ export async function startTestBff(
     {
       logger,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.webhookIntervals ? { webhookIntervals: options.webhookIntervals } : {}),
     },
   );
   const client = sandbox.context.clients.get(CLIENT_ID);

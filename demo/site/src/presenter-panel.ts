@@ -16,6 +16,8 @@ import {
   moveClockNearEnd,
   resetDemo,
   runNightlySync,
+  waitForWebhooks,
+  type ReceivedWebhook,
   type Scenario,
 } from './scenarios.js';
 import { StoreController } from './store-controller.js';
@@ -40,6 +42,10 @@ declare global {
 
 /** How many days before its end the presenter brings a consent. */
 const DAYS_LEFT = 10;
+/** How many received webhooks the panel shows. */
+const WEBHOOKS_SHOWN = 20;
+/** After the demo server failed to answer, how long before asking again. */
+const WEBHOOK_RETRY_MS = 2_000;
 
 /**
  * The presenter panel: the widget's mode, the language, the theme and the brand colour, buttons
@@ -54,6 +60,8 @@ export class FourmiPresenter extends LightElement {
   @state() private busy = false;
   @state() private message: { text: string; failed: boolean } | undefined;
   @state() private lifecycleMessage: { text: string; failed: boolean } | undefined;
+  @state() private webhooks: ReceivedWebhook[] = [];
+  #listening: AbortController | undefined;
 
   /** The banks of the directory, for the scenario's bank. */
   @property({ attribute: false }) aspsps: AspspSummary[] = [];
@@ -62,11 +70,31 @@ export class FourmiPresenter extends LightElement {
     super.connectedCallback();
     this.#stopLog = onEventLogChange(() => this.requestUpdate());
     this.addEventListener('keydown', this.#handleKeydown);
+    this.#listening = new AbortController();
+    void this.#listenForWebhooks(this.#listening.signal);
+  }
+
+  /** Shows the webhooks Fourmi's server receives, as they arrive, while the panel exists. */
+  async #listenForWebhooks(signal: AbortSignal): Promise<void> {
+    let after = 0;
+    while (!signal.aborted) {
+      try {
+        const entries = await waitForWebhooks(after, signal);
+        after = entries.at(-1)?.seq ?? after;
+        if (entries.length > 0) {
+          this.webhooks = [...entries.reverse(), ...this.webhooks].slice(0, WEBHOOKS_SHOWN);
+        }
+      } catch {
+        if (signal.aborted) return;
+        await new Promise((resolve) => setTimeout(resolve, WEBHOOK_RETRY_MS));
+      }
+    }
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#stopLog?.();
+    this.#listening?.abort();
     this.removeEventListener('keydown', this.#handleKeydown);
   }
 
@@ -281,7 +309,7 @@ export class FourmiPresenter extends LightElement {
           </p>
         </section>
 
-        ${this.#renderLifecycle()} ${this.#renderLog()}
+        ${this.#renderLifecycle()} ${this.#renderWebhooks()} ${this.#renderLog()}
       </aside>
     `;
   }
@@ -314,6 +342,44 @@ export class FourmiPresenter extends LightElement {
           )}
         </div>
       </fieldset>
+    `;
+  }
+
+  #renderWebhooks(): TemplateResult {
+    const { t, value } = this.#store;
+    const time = new Intl.DateTimeFormat(value.lang === 'fr' ? 'fr-FR' : 'en-GB', {
+      dateStyle: 'short',
+      timeStyle: 'short',
+    });
+    return html`
+      <section class="presenter-section presenter-log" aria-labelledby="webhooks-title">
+        <h3 id="webhooks-title" class="presenter-subtitle">${t('webhooksTitle')}</h3>
+        <ol class="event-log" role="log" aria-labelledby="webhooks-title">
+          ${
+            this.webhooks.length === 0
+              ? html`<li class="event-log-empty">${t('webhooksEmpty')}</li>`
+              : this.webhooks.map(({ event }) => {
+                  // The session id and consent end are long; the rest says what happened.
+                  const rest = Object.fromEntries(
+                    Object.entries(event.data).filter(
+                      ([name]) => name !== 'sessionId' && name !== 'expiresAt',
+                    ),
+                  );
+                  return html`
+                    <li class="event-entry">
+                      <div class="event-entry-head">
+                        <code class="event-name">${event.type}</code>
+                        <time datetime=${event.createdAt}>
+                          ${time.format(new Date(event.createdAt))}
+                        </time>
+                      </div>
+                      <pre class="event-detail">${JSON.stringify(rest)}</pre>
+                    </li>
+                  `;
+                })
+          }
+        </ol>
+      </section>
     `;
   }
 

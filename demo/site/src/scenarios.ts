@@ -61,3 +61,27 @@ export async function readLastSync(sessionId: string): Promise<SyncSummary | und
   });
   return response.status === 200 ? ((await response.json()) as SyncSummary) : undefined;
 }
+
+/** A webhook Fourmi's server received from the BFF, as the presenter panel shows it. */
+export interface ReceivedWebhook {
+  seq: number;
+  receivedAt: string;
+  event: { id: string; type: string; createdAt: string; data: Record<string, string> };
+}
+
+/**
+ * The webhooks Fourmi's server received after `after`: answered at once when there are some,
+ * else as soon as one arrives, or empty after a while (a long poll).
+ */
+export async function waitForWebhooks(
+  after: number,
+  signal: AbortSignal,
+): Promise<ReceivedWebhook[]> {
+  const response = await fetch(`/presenter/webhooks?after=${after}`, {
+    cache: 'no-store',
+    headers: { 'X-Fourmi-Presenter': '1' },
+    signal,
+  });
+  if (!response.ok) throw new Error(`the demo server answered ${response.status}`);
+  return ((await response.json()) as { entries: ReceivedWebhook[] }).entries;
+}
