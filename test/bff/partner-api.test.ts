@@ -73,6 +73,16 @@ describe('the partner-server API', () => {
     return calls[`GET ${endpoint}`] ?? 0;
   };
 
+  /** The accesses the bank counted as made without the customer (no PSU header), in 24 h. */
+  const unattendedCount = async (bank: string, resource: string) => {
+    const { counters } = (await (
+      await sandbox.admin('GET', `/banks/${bank}/unattended-accesses`)
+    ).json()) as { counters: { resource: string; used: number }[] };
+    return counters
+      .filter((counter) => counter.resource === resource)
+      .reduce((sum, counter) => sum + counter.used, 0);
+  };
+
   describe('keys', () => {
     let bff: TestBff;
     before(async () => {
@@ -212,6 +222,7 @@ describe('the partner-server API', () => {
       it('sends at most 4 reads a day to the bank, then answers the sealed cache', async () => {
         const session = await bff.connect('azur', { login: 'luc.martin' });
         const before = await bankCount('azur', '/accounts');
+        const unattendedBefore = await unattendedCount('azur', 'accounts');
         const answers: Synced<AccountList>[] = [];
         for (let read = 0; read < 6; read++) {
           answers.push(
@@ -221,6 +232,11 @@ describe('the partner-server API', () => {
           );
         }
         assert.equal((await bankCount('azur', '/accounts')) - before, 4, 'the bank saw 4');
+        assert.equal(
+          (await unattendedCount('azur', 'accounts')) - unattendedBefore,
+          4,
+          'all 4 without the customer: no PSU header',
+        );
         assert.deepEqual(
           answers.map((answer) => [answer.sync.source, answer.sync.budget.remaining]),
           [
