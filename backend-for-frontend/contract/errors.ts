@@ -70,6 +70,22 @@ export const ERRORS = {
     retryable: false,
     message: 'a valid session handle is required',
   },
+  dpop_proof_required: {
+    status: 401,
+    retryable: false,
+    message:
+      'this session is bound to a key: send Authorization: DPoP <handle> with a DPoP proof signed by it',
+  },
+  invalid_dpop_proof: {
+    status: 401,
+    retryable: false,
+    message: 'the DPoP proof is missing, malformed, expired, replayed or not for this request',
+  },
+  use_dpop_nonce: {
+    status: 401,
+    retryable: true,
+    message: 'sign the proof again with the nonce in the DPoP-Nonce header',
+  },
   flow_not_found: {
     status: 404,
     retryable: true,
@@ -84,6 +100,11 @@ export const ERRORS = {
     status: 409,
     retryable: true,
     message: 'this flow was already completed: start a new one',
+  },
+  flow_not_completed: {
+    status: 409,
+    retryable: true,
+    message: 'this flow has not been completed yet',
   },
   state_mismatch: {
     status: 400,

@@ -14,6 +14,7 @@ import {
   beneficiariesQuerySchema,
   completeFlowRequestSchema,
   connectedSessionSchema,
+  flowResultRequestSchema,
   createFlowRequestSchema,
   createFlowResponseSchema,
   flowIdSchema,
@@ -40,8 +41,11 @@ import {
  * Who may call an operation:
  * - `public`: anyone, no header required (operations, the callback, public documents);
  * - `browser`: a partner page: an allowed `Origin` and `X-Bank-Connect: 1`;
- * - `session`: a partner page with a session handle (`Authorization: Bearer`, or the cookie);
- * - `browser-or-session`: a partner page, with a handle when it reconnects a session;
+ * - `session`: a partner page with a session handle (`Authorization: DPoP <handle>` and a DPoP
+ *   proof of the key the handle is bound to, or the cookie and a proof); `Bearer` only for
+ *   unbound handles where `BFF_ALLOW_BEARER_HANDLES` lets them through;
+ * - `browser-or-session`: a partner page with a DPoP proof (the key a new session is bound to),
+ *   and its handle when it reconnects a session;
  * - `partner`: the partner's server, with a partner API key (`Authorization: Bearer bcp_…`), no
  *   `Origin` and no CSRF header; a session handle is refused there.
  */
@@ -169,6 +173,18 @@ export const OPERATIONS = {
       ...BANK_FAILURES,
       'session_store_unavailable',
     ],
+  },
+  flowResult: {
+    method: 'post',
+    path: '/v1/flows/{flowId}/result',
+    summary: 'How a flow that another tab completed ended, for the tab that started it.',
+    description:
+      "The tab that started a flow learns on its BroadcastChannel that another tab finished it, but trusts nothing in that message: it asks here, with the flow's PKCE verifier (only the starting page holds it) and a DPoP proof of the key the session was bound to. Answers the same session as the completion did, or `flow_not_completed` while it is not completed.",
+    access: 'browser-or-session',
+    params: z.strictObject({ flowId: flowIdSchema }),
+    body: flowResultRequestSchema,
+    success: { status: 200, description: 'Connected.', schema: connectedSessionSchema },
+    errors: ['flow_not_found', 'flow_not_completed', 'pkce_mismatch', 'session_store_unavailable'],
   },
   getSession: {
     method: 'get',
@@ -387,6 +403,8 @@ export function listOperationErrors(operation: Operation): ErrorCode[] {
   else if (operation.access !== 'public') implied.push('origin_not_allowed', 'csrf_header_missing');
   if (operation.params || operation.query || operation.body) implied.push('invalid_request');
   if (operation.body) implied.push('payload_too_large', 'unsupported_media_type');
-  if (operation.access === 'session') implied.push('session_required');
+  if (operation.access === 'session' || operation.access === 'browser-or-session') {
+    implied.push('session_required', 'dpop_proof_required', 'invalid_dpop_proof', 'use_dpop_nonce');
+  }
   return [...new Set([...implied, ...operation.errors, 'internal_error' as const])];
 }

@@ -198,6 +198,16 @@ export const completeFlowRequestSchema = named(
 );
 export type CompleteFlowRequest = z.infer<typeof completeFlowRequestSchema>;
 
+export const flowResultRequestSchema = named(
+  z.strictObject({
+    /** The flow's PKCE verifier: only the page that started the flow holds it. */
+    codeVerifier: completeFlowRequestSchema.shape.codeVerifier,
+  }),
+  'FlowResultRequest',
+  'Asks how a flow that another tab completed ended, with the proof of having started it.',
+);
+export type FlowResultRequest = z.infer<typeof flowResultRequestSchema>;
+
 /** What `GET /v1/callback` posts to the opener in popup mode (`event.data`). */
 export const callbackMessageSchema = named(
   z.strictObject({
