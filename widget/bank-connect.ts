@@ -373,15 +373,10 @@ export class BankConnect extends LitElement {
     }
     try {
       if (this.session) {
-        // An unknown or revoked handle is no session: the customer connects a bank afresh.
-        const info = await client.getSession_(this.session).catch((error: BankConnectError) => {
-          if (error.code !== 'SESSION_REQUIRED') throw error;
-        });
+        // A handle that opens no session from this browser: the customer connects a bank afresh.
+        const info = await this.#authorization.readSession_(client, this.session);
         if (generation !== this.#generation) return;
         if (info) {
-          // Either view comes with the consent chunk.
-          await this.#authorization.load_();
-          if (generation !== this.#generation) return;
           this.selectedId = info.aspsp;
           this.#setDirectory(await directory.catch(() => []));
           if (generation !== this.#generation) return;

@@ -1,16 +1,25 @@
-import type { ApiError, AspspDirectory, ErrorCode, SessionInfo } from './contract.js';
+import type { ApiError, AspspDirectory, ErrorCode } from './contract.js';
 import { BankConnectError, type BankConnectErrorCode } from './errors.js';
+
+/** A request to the BFF as `BffClient` builds it: method, headers and body set. */
+export type BffRequestInit = RequestInit & { method: string; headers: Record<string, string> };
+
+/**
+ * How a request goes out: `fetch` itself for the directory, or `fetchWithDpop`
+ * (dpop/dpop-fetch.ts), which adds a DPoP proof and the session handle, for everything else.
+ */
+export type SendRequest = (url: URL, init: BffRequestInit) => Promise<Response>;
 
 /**
  * Parses the `bff` attribute once: an absolute http(s) URL, without query or fragment. A bad
  * value is a configuration error, raised before any request.
  */
-export function parseBffUrl(value: string | undefined | null): URL {
-  if (!value?.trim()) throw new BankConnectError('BFF_MISSING', 'the bff attribute is required');
+export function parseBffUrl(value: string | undefined | null, what = 'attribute'): URL {
+  if (!value?.trim()) throw new BankConnectError('BFF_MISSING', `the bff ${what} is required`);
   const invalid = (cause?: unknown) =>
     new BankConnectError(
       'BFF_INVALID',
-      'the bff attribute must be an absolute http(s) url without query, fragment or credentials',
+      `the bff ${what} must be an absolute http(s) url without query, fragment or credentials`,
       { cause },
     );
   let url: URL;
@@ -28,10 +37,10 @@ export function parseBffUrl(value: string | undefined | null): URL {
 
 /**
  * Typed calls to the backend-for-frontend. Every request carries the static `X-Bank-Connect`
- * header (the BFF's CSRF defence, RFC 10017 BFF section) and never sends cookies. The calls of
- * the first screens are here; those of the authorization flow come with it, in the consent chunk
- * (`authorization/flow-requests.ts`). Members ending in `_` are internal: the build shortens
- * their names (see vite.config.ts).
+ * header (the BFF's CSRF defence, RFC 10017 BFF section) and never sends cookies. The directory,
+ * which needs no proof, is here; every call that carries a DPoP proof (the session, the flow)
+ * comes with the signer in the consent chunk (`authorization/flow-requests.ts`). Members ending
+ * in `_` are internal: the build shortens their names (see vite.config.ts).
  */
 export class BffClient {
   /** The BFF's origin: the only origin a popup callback is accepted from. */
@@ -52,34 +61,25 @@ export class BffClient {
     });
   }
 
-  /** `GET /v1/session`: what the BFF knows of a session handle. */
-  getSession_(sessionHandle: string): Promise<SessionInfo> {
-    return this.request_<SessionInfo>('GET', 'v1/session', {
-      sessionHandle,
-      // A status the element does not know (a newer BFF's) reads as a consent to renew.
-      check: (session) => hasStrings(session, 'aspsp expiresAt status'),
-    });
-  }
-
   /**
-   * One call to the BFF. `check` looks at the fields the widget reads: an answer of another shape
-   * (a proxy's page, another version of the BFF) is `BFF_BAD_RESPONSE`, not a crash later on.
+   * One call to the BFF, sent by `send` (plain `fetch` by default). `check` looks at the fields
+   * the caller reads: an answer of another shape (a proxy's page, another version of the BFF) is
+   * `BFF_BAD_RESPONSE`, not a crash later on; without `check`, the answer is empty (204).
    */
   async request_<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     options: {
       body?: unknown;
-      sessionHandle?: string | undefined;
-      check: (payload: Record<string, unknown>) => boolean;
+      send?: SendRequest;
+      check?: (payload: Record<string, unknown>) => boolean;
     },
   ): Promise<T> {
     const headers: Record<string, string> = { 'X-Bank-Connect': '1', Accept: 'application/json' };
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    if (options.sessionHandle) headers.Authorization = `Bearer ${options.sessionHandle}`;
     let response: Response;
     try {
-      response = await fetch(new URL(path, this.#base), {
+      response = await (options.send ?? fetch)(new URL(path, this.#base), {
         method,
         headers,
         body: options.body === undefined ? null : JSON.stringify(options.body),
@@ -92,8 +92,8 @@ export class BffClient {
       });
     }
     const payload: unknown = await response.json().catch(() => undefined);
-    if (!response.ok) throw toApiError(response.status, payload);
-    if (!isRecord(payload) || !options.check(payload)) {
+    if (!response.ok) throw toApiError(response, payload);
+    if (options.check ? !isRecord(payload) || !options.check(payload) : response.status !== 204) {
       throw new BankConnectError('BFF_BAD_RESPONSE', `the bff answered ${path} in another shape`);
     }
     return payload as T;
@@ -109,17 +109,28 @@ export function hasStrings(value: unknown, names: string): boolean {
   return isRecord(value) && names.split(' ').every((name) => typeof value[name] === 'string');
 }
 
-function toApiError(status: number, payload: unknown): BankConnectError {
+/**
+ * The BFF's error answer (the contract's `ApiError`) as a `BankConnectError`: its code
+ * upper-cased, its message, `retryable`, and the HTTP status, `requestId` and `retryAfter` (the
+ * body's, else the `Retry-After` header's).
+ */
+function toApiError({ status, headers }: Response, payload: unknown): BankConnectError {
   const body = payload as Partial<ApiError> | undefined;
-  if (typeof body?.error === 'string') {
-    const code = body.error.toUpperCase() as Uppercase<ErrorCode> & BankConnectErrorCode;
-    const message = typeof body.message === 'string' ? body.message : `bff error ${status}`;
-    return new BankConnectError(code, message, {
-      cause: { status, requestId: body.requestId },
-      retryable: body.retryable === true,
-    });
-  }
-  return new BankConnectError('BFF_BAD_RESPONSE', `the bff answered status ${status}`, {
-    cause: { status },
+  const error =
+    typeof body?.error === 'string'
+      ? new BankConnectError(
+          body.error.toUpperCase() as Uppercase<ErrorCode> & BankConnectErrorCode,
+          typeof body.message === 'string' ? body.message : `bff error ${status}`,
+          { retryable: body.retryable === true },
+        )
+      : new BankConnectError('BFF_BAD_RESPONSE', `the bff answered status ${status}`, {
+          // A gateway's 502, 503 or 504 before the BFF: worth another try.
+          retryable: status > 501 && status < 505,
+        });
+  return Object.assign(error, {
+    status,
+    requestId: body?.requestId,
+    // RFC 9110 §10.2.3: seconds, as the BFF sends it; a date reads as none.
+    retryAfter: body?.retryAfter ?? (Number(headers.get('Retry-After')) || undefined),
   });
 }

@@ -42,6 +42,12 @@ export class BankConnectError extends Error {
   readonly code: BankConnectErrorCode;
   /** Whether a new attempt may succeed; drives the retry button. */
   readonly retryable: boolean;
+  /** For an error the BFF answered: its HTTP status. */
+  readonly status?: number;
+  /** For an error the BFF answered: the id it logged the request under, for its operator. */
+  readonly requestId?: string | undefined;
+  /** For an error the BFF answered: the seconds it asks to wait before trying again, if it said. */
+  readonly retryAfter?: number | undefined;
 
   constructor(
     code: BankConnectErrorCode,

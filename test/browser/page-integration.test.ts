@@ -124,7 +124,7 @@ describe('on a real page', () => {
       history.replaceState(history.state, '', location.pathname + location.search),
     );
     const resumed = await mount({ bff, lang: 'en' });
-    await resumed.events.wait('bank-connect-success');
+    const { sessionHandle } = await resumed.events.wait('bank-connect-success');
     await resumed.el.updateComplete;
     await new Promise<void>((resolve) =>
       broadcasts.length > 0
@@ -146,6 +146,11 @@ describe('on a real page', () => {
     };
     for (const [place, text] of Object.entries(places)) {
       for (const secret of secrets) expect(text, `${place} holds a secret`).not.to.contain(secret);
+    }
+    // Any script of the origin reads the channel: it tells how the flow ended, not the handle.
+    expect(places.broadcasts).not.to.contain(sessionHandle);
+    for (const broadcast of broadcasts) {
+      await expect(Object.keys(broadcast).sort()).to.deep.equal(['flowId', 'outcome', 'type']);
     }
   });
 });

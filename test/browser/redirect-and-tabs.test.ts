@@ -3,13 +3,17 @@ import { navigation } from '../../widget/authorization/redirect.js';
 import type { FlowResultMessage } from '../../widget/authorization/callback-relay.js';
 import {
   $,
+  acceptedProofs,
   button,
   chooseBank,
+  completeInAnotherTab,
   lastFlow,
   mount,
   spyOnWindowOpen,
   stubBff,
   unmountAll,
+  waitForProofs,
+  withAnotherKey,
 } from './support/helpers.js';
 
 const originalAssign = navigation.assign.bind(navigation);
@@ -88,12 +92,12 @@ describe('redirect mode and other tabs', () => {
     await expect(el.currentView).to.equal('connected');
     await expect(location.hash).to.equal('');
     await expect(localStorage.getItem(`bank-connect:flow:${flow.flowId}`)).to.equal(null);
+    // The other tabs learn that it connected, and nothing else: no handle, no session.
     const message = await broadcast;
     await expect(message).to.deep.equal({
       type: 'bank-connect:flow-result',
       flowId: flow.flowId,
       outcome: 'connected',
-      session: success,
     });
   });
 
@@ -131,39 +135,124 @@ describe('redirect mode and other tabs', () => {
     await expect(localStorage.getItem('bank-connect:flow:flow-stale')).to.equal(null);
   });
 
-  it('connects the starting tab when another tab broadcasts the result', async () => {
+  /** Starts a popup flow whose bank holds, as the tab that another tab will finish for. */
+  async function startWaitingTab(bff: string) {
     const spy = spyOnWindowOpen();
-    const bff = stubBff('hold');
     const { el, events } = await mount({ bff, mode: 'popup', lang: 'en' });
     await chooseBank(el, events, 'lcl');
     button(el, 'Continue to LCL').click();
     await events.step('open_bank_window');
-    const flow = await lastFlow(bff);
     channel = new BroadcastChannel('bank-connect');
-    const session = {
-      sessionHandle: 'sh-from-other-tab',
-      sessionId: `ses_${'t'.repeat(43)}`,
-      aspsp: 'lcl',
-      expiresAt: '2030-01-01T00:00:00Z',
-      renewed: false,
-    };
-    channel.postMessage({
+    return { el, events, spy, flow: await lastFlow(bff) };
+  }
+
+  it('asks the bff for the session when another tab says the flow connected, and reports its answer', async () => {
+    const bff = stubBff('hold');
+    const { el, events, spy, flow } = await startWaitingTab(bff);
+    const completed = await completeInAnotherTab(bff, flow);
+    channel?.postMessage({
       type: 'bank-connect:flow-result',
       flowId: 'flow-unrelated',
       outcome: 'connected',
-      session: { ...session, sessionHandle: 'sh-wrong' },
     });
-    channel.postMessage({
+    channel?.postMessage({
       type: 'bank-connect:flow-result',
       flowId: flow.flowId,
       outcome: 'connected',
-      session,
     });
-    await expect(await events.wait('bank-connect-success')).to.deep.equal(session);
+    await expect(await events.wait('bank-connect-success')).to.deep.equal({
+      sessionHandle: completed.sessionHandle,
+      sessionId: completed.id,
+      aspsp: 'lcl',
+      expiresAt: completed.expiresAt,
+      renewed: false,
+    });
     await el.updateComplete;
     await expect(el.currentView).to.equal('connected');
     await expect(spy.popups[0]?.closed).to.equal(true);
+    const result = (await acceptedProofs(bff)).filter((proof) => proof.route.endsWith('/result'));
+    await expect(
+      result.map((proof) => [proof.route, proof.method, proof.authorization]),
+    ).to.deep.equal([[`v1/flows/${flow.flowId}/result`, 'POST', '']]);
     spy.restore();
+  });
+
+  it('never reports a success a forged message announces, with a handle of the sender’s choosing', async () => {
+    const bff = stubBff('hold');
+    const { el, events, spy, flow } = await startWaitingTab(bff);
+    const forged = {
+      type: 'bank-connect:flow-result',
+      flowId: flow.flowId,
+      outcome: 'connected',
+      sessionHandle: 'sh-attacker',
+      session: {
+        sessionHandle: 'sh-attacker',
+        sessionId: `ses_${'a'.repeat(43)}`,
+        aspsp: 'lcl',
+        expiresAt: '2030-01-01T00:00:00Z',
+        renewed: false,
+      },
+    };
+    const before = (await acceptedProofs(bff)).length;
+    channel?.postMessage(forged);
+    // The tab asks the bff, which has completed nothing: the flow goes on waiting.
+    const asked = await waitForProofs(bff, before + 1);
+    await expect(asked.at(-1)?.route).to.equal(`v1/flows/${flow.flowId}/result`);
+    await el.updateComplete;
+    await expect(el.currentView).to.equal('waiting');
+    // The real end, announced with the same forged fields, gives the bff's session only.
+    const completed = await completeInAnotherTab(bff, flow);
+    channel?.postMessage(forged);
+    const success = await events.wait('bank-connect-success');
+    await expect(success.sessionHandle).to.equal(completed.sessionHandle);
+    expect(JSON.stringify(events.events.map((event): unknown => event.detail))).not.to.contain(
+      'attacker',
+    );
+    expect(events.of('bank-connect-success')).to.have.length(1);
+    spy.restore();
+  });
+
+  it('reports INVALID_DPOP_PROOF when another tab completed the flow with another key', async () => {
+    const bff = stubBff('hold');
+    const { el, events, spy, flow } = await startWaitingTab(bff);
+    await withAnotherKey(() => completeInAnotherTab(bff, flow));
+    channel?.postMessage({
+      type: 'bank-connect:flow-result',
+      flowId: flow.flowId,
+      outcome: 'connected',
+    });
+    expect(await events.wait('bank-connect-error')).to.include({
+      code: 'INVALID_DPOP_PROOF',
+      retryable: false,
+    });
+    await el.updateComplete;
+    await expect(el.currentView).to.equal('error');
+    expect(events.of('bank-connect-success')).to.have.length(0);
+    spy.restore();
+  });
+
+  it('takes a cancel or a failure from another tab as told: they carry nothing to check', async () => {
+    const bff = stubBff('hold');
+    const { events, spy, flow } = await startWaitingTab(bff);
+    channel?.postMessage({
+      type: 'bank-connect:flow-result',
+      flowId: flow.flowId,
+      outcome: 'cancelled',
+    });
+    await expect(await events.wait('bank-connect-cancel')).to.deep.equal({
+      reason: 'bank_denied',
+      step: 'waiting',
+    });
+    spy.restore();
+    const other = await startWaitingTab(stubBff('hold'));
+    channel?.postMessage({
+      type: 'bank-connect:flow-result',
+      flowId: other.flow.flowId,
+      outcome: 'failed',
+      code: 'BANK_UNAVAILABLE',
+    });
+    expect(await other.events.wait('bank-connect-error')).to.include({ code: 'BANK_ERROR' });
+    other.spy.restore();
   });
 
   describe('reconnect', () => {

@@ -6,6 +6,7 @@ import {
 } from 'lit';
 import type { BankConnectView } from '../bank-connect.js';
 import type { BffClient } from '../bff-client.js';
+import type { SessionInfo } from '../contract.js';
 import { BankConnectError } from '../errors.js';
 import { catalogues } from '../locales/translate.js';
 import type { AuthorizationFlow, AuthorizationListener } from './authorization-flow.js';
@@ -73,6 +74,14 @@ export class AuthorizationController implements ReactiveController {
     return this.#module && this.#flow
       ? this.#module.renderConsentView(view, context, this.#flow)
       : nothing;
+  }
+
+  /**
+   * `GET /v1/session`, which needs the signer of the consent chunk: undefined when the handle
+   * opens no session from this browser (see `readSession`).
+   */
+  readSession_(client: BffClient, sessionHandle: string): Promise<SessionInfo | undefined> {
+    return this.load_().then(() => this.#module!.readSession(client, sessionHandle));
   }
 
   /**

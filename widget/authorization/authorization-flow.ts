@@ -1,4 +1,4 @@
-import type { BankScope, FlowMode } from '../contract.js';
+import type { BankScope, ConnectedSession, FlowMode } from '../contract.js';
 import type { BffClient } from '../bff-client.js';
 import { BankConnectError, toBankConnectError } from '../errors.js';
 import type { CancelReason, StepName, SuccessDetail } from '../events.js';
@@ -7,9 +7,9 @@ import {
   publishResult,
   subscribeToCallback,
   subscribeToResult,
-  type FlowResult,
+  type FlowOutcome,
 } from './callback-relay.js';
-import { completeFlow, createFlow } from './flow-requests.js';
+import { completeFlow, createFlow, fetchFlowResult } from './flow-requests.js';
 import { deleteFlow, loadFlow, pruneFlows, saveFlow, type StoredFlow } from './flow-storage.js';
 import { PopupWindow } from './popup-window.js';
 import { clearReturnedFlow, currentPageUrl, navigation, preferRedirect } from './redirect.js';
@@ -41,7 +41,7 @@ export interface AuthorizationRequest {
   mode: string;
   /** Redirect mode: where the bank's answer comes back; empty for this page. */
   returnTo: string;
-  /** For a reconnect: the existing handle, sent as a bearer token to the BFF only. */
+  /** For a reconnect: the existing handle, sent to the BFF only, with a DPoP proof. */
   sessionHandle: string | undefined;
 }
 
@@ -59,6 +59,17 @@ interface ActiveFlow {
 }
 
 let popupCounter = 0;
+
+/** Only these fields travel on: whatever else the BFF adds stays out of events. */
+function toSuccessDetail(session: ConnectedSession, renewed: boolean): SuccessDetail {
+  return {
+    sessionHandle: session.sessionHandle,
+    sessionId: session.id,
+    aspsp: session.aspsp,
+    expiresAt: session.expiresAt,
+    renewed,
+  };
+}
 
 /**
  * Runs one OAuth 2.0 authorization-code flow with PKCE (RFC 6749 §4.1, RFC 7636) through the BFF,
@@ -195,7 +206,7 @@ export class AuthorizationFlow {
       flow.authorizationUrl_ = created.authorizationUrl;
       saveFlow(record);
       flow.cleanups_.push(
-        subscribeToResult(record.flowId, (message) => this.#handleResult(flow, message)),
+        subscribeToResult(record.flowId, (message) => void this.#handleResult(flow, message)),
       );
       if (flow.popup_) {
         if (flow.popup_.closed) {
@@ -259,7 +270,8 @@ export class AuthorizationFlow {
   ): Promise<void> {
     const flow = this.#flow?.record_?.flowId === record.flowId ? this.#flow : undefined;
     if (flow) flow.settled_ = true;
-    let result: FlowResult;
+    let result: FlowOutcome;
+    let session: SuccessDetail | undefined;
     let failure: BankConnectError | undefined;
     try {
       const outcome = validateCallback(response, record);
@@ -267,16 +279,9 @@ export class AuthorizationFlow {
         result = { outcome: 'cancelled' };
       } else {
         const handle = record.reconnect ? sessionHandle : undefined;
-        const session = await completeFlow(client, record.flowId, outcome.request, handle);
-        // Only these fields travel on: whatever else the BFF adds stays out of events.
-        const detail: SuccessDetail = {
-          sessionHandle: session.sessionHandle,
-          sessionId: session.id,
-          aspsp: session.aspsp,
-          expiresAt: session.expiresAt,
-          renewed: handle !== undefined,
-        };
-        result = { outcome: 'connected', session: detail };
+        const completed = await completeFlow(client, record.flowId, outcome.request, handle);
+        session = toSuccessDetail(completed, handle !== undefined);
+        result = { outcome: 'connected' };
       }
     } catch (error) {
       failure = toBankConnectError(error);
@@ -285,33 +290,57 @@ export class AuthorizationFlow {
     deleteFlow(record.flowId);
     if (publish) publishResult(record.flowId, result);
     this.#dispose();
-    this.#report(result, failure);
+    this.#report(session, failure);
   }
 
   /*
    * Another tab finished our flow (the popup lost its opener and landed on the partner page, or
-   * the customer finished in a new tab). A late success is taken even after a popup_closed
-   * cancel: with a COOP bank page, `popup.closed` reads true while the customer is still there.
+   * the customer finished in a new tab). A cancel or a failure is taken as told: it carries
+   * nothing. A success is not: any script of the origin can post on the channel, so this page asks
+   * the BFF for the session, with the verifier only it holds and a proof of its own key, and
+   * reports what the BFF answers. A success the BFF does not know yet (a message ahead of the
+   * completion, or a forged one) leaves the flow waiting. A late success is taken even after a
+   * popup_closed cancel: with a COOP bank page, `popup.closed` reads true while the customer is
+   * still there.
    */
-  #handleResult(flow: ActiveFlow, result: FlowResult): void {
-    if (this.#flow !== flow) return;
+  async #handleResult(flow: ActiveFlow, result: FlowOutcome): Promise<void> {
+    const record = flow.record_;
+    if (this.#flow !== flow || flow.settled_ || !record) return;
+    let session: SuccessDetail | undefined;
+    let failure: BankConnectError | undefined;
+    if (result.outcome === 'connected') {
+      try {
+        const completed = await fetchFlowResult(
+          flow.request_.client,
+          record.flowId,
+          record.codeVerifier,
+        );
+        session = toSuccessDetail(completed, record.reconnect);
+      } catch (error) {
+        failure = toBankConnectError(error);
+        if (failure.code === 'FLOW_NOT_COMPLETED') return;
+      }
+      if (this.#flow !== flow || flow.settled_) return;
+    } else if (result.outcome === 'failed') {
+      failure = new BankConnectError(
+        'BANK_ERROR',
+        `the flow failed in another tab (${result.code})`,
+      );
+    }
     flow.popup_?.close();
     this.#dispose();
-    if (!flow.cancelReported_ || result.outcome === 'connected') this.#report(result);
+    if (!flow.cancelReported_ || result.outcome === 'connected') this.#report(session, failure);
   }
 
-  /** Tells the host how a flow ended; `failure` is the error itself when this tab saw it. */
-  #report(result: FlowResult, failure?: BankConnectError): void {
-    if (result.outcome === 'connected') {
+  /** Tells the host how a flow ended: connected with `session`, failed, or else denied at the bank. */
+  #report(session?: SuccessDetail, failure?: BankConnectError): void {
+    if (session) {
       this.#listener.onStep_('complete');
-      this.#listener.onConnected_(result.session);
-    } else if (result.outcome === 'cancelled') {
-      this.#listener.onCancelled_('bank_denied');
+      this.#listener.onConnected_(session);
+    } else if (failure) {
+      this.#listener.onFailed_(failure);
     } else {
-      this.#listener.onFailed_(
-        failure ??
-          new BankConnectError('BANK_ERROR', `the flow failed in another tab (${result.code})`),
-      );
+      this.#listener.onCancelled_('bank_denied');
     }
   }
 

@@ -1,17 +1,18 @@
 import type { CallbackMessage } from '../contract.js';
-import type { SuccessDetail } from '../events.js';
 
 /** Name of the same-origin channel that tells the starting tab how its flow ended. */
 export const CHANNEL_NAME = 'bank-connect';
 
-/** How a flow ended: the session handle, or the error code; never an authorization code. */
-export type FlowResult =
-  | { outcome: 'connected'; session: SuccessDetail }
-  | { outcome: 'cancelled' }
-  | { outcome: 'failed'; code: string };
+/**
+ * How a flow ended, as tabs tell each other: the outcome, and the error code of a failure. Never
+ * a session handle, a session or a code: any script of the origin can post on the channel, so the
+ * starting tab asks the BFF for the session of a `connected` flow (`POST /v1/flows/{id}/result`).
+ */
+export type FlowOutcome =
+  { outcome: 'connected' } | { outcome: 'cancelled' } | { outcome: 'failed'; code: string };
 
-/** A flow result as broadcast between tabs. */
-export type FlowResultMessage = { type: 'bank-connect:flow-result'; flowId: string } & FlowResult;
+/** A flow outcome as broadcast between tabs. */
+export type FlowResultMessage = { type: 'bank-connect:flow-result'; flowId: string } & FlowOutcome;
 
 /** A flow waiting for its popup's `postMessage`. */
 export interface CallbackSubscription {
@@ -116,7 +117,7 @@ export function subscribeToResult(
 }
 
 /** Tells every tab of this origin (and the other instances of this window) how a flow ended. */
-export function publishResult(flowId: string, result: FlowResult): void {
+export function publishResult(flowId: string, result: FlowOutcome): void {
   const message: FlowResultMessage = { type: 'bank-connect:flow-result', flowId, ...result };
   ensureListening();
   relay().channel?.postMessage(message);

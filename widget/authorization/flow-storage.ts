@@ -1,3 +1,5 @@
+import { hasStrings } from '../bff-client.js';
+
 /** Prefix of the localStorage keys holding in-flight flows, one key per flow. */
 export const FLOW_KEY_PREFIX = 'bank-connect:flow:';
 
@@ -33,12 +35,8 @@ function isStoredFlow(value: unknown): value is StoredFlow {
   const flow = value as Partial<StoredFlow> | null;
   return (
     flow?.version === 1 &&
-    typeof flow.flowId === 'string' &&
-    typeof flow.state === 'string' &&
-    typeof flow.codeVerifier === 'string' &&
-    typeof flow.issuer === 'string' &&
+    hasStrings(flow, 'flowId state codeVerifier issuer expiresAt') &&
     typeof flow.issParameterSupported === 'boolean' &&
-    typeof flow.expiresAt === 'string' &&
     typeof flow.reconnect === 'boolean'
   );
 }

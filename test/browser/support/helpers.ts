@@ -1,5 +1,8 @@
 import '../../../widget/define.js';
 import type { BankConnect } from '../../../widget/bank-connect.js';
+import type { ConnectedSession } from '../../../widget/contract.js';
+import { dpopState } from '../../../widget/dpop/dpop-key.js';
+import { fetchWithDpop } from '../../../widget/dpop/dpop-fetch.js';
 import type { BankConnectEventMap } from '../../../widget/events.js';
 
 type EventName = keyof BankConnectEventMap;
@@ -177,4 +180,81 @@ export async function lastFlow(
 ): Promise<{ flowId: string; state: string; issuer: string; code: string }> {
   const response = await fetch(new URL('_test/last-flow', bff));
   return (await response.json()) as { flowId: string; state: string; issuer: string; code: string };
+}
+
+/** A proof the stub BFF accepted (see `RecordedProof` in stub-bff.ts). */
+export interface AcceptedProof {
+  method: string;
+  route: string;
+  authorization: string;
+  header: { typ?: unknown; alg?: unknown; jwk?: Record<string, unknown> };
+  payload: Record<string, unknown>;
+  jkt: string;
+}
+
+/** Every DPoP proof the stub BFF accepted for this tag, in order. */
+export async function acceptedProofs(bff: string): Promise<AcceptedProof[]> {
+  return (await (await fetch(new URL('_test/proofs', bff))).json()) as AcceptedProof[];
+}
+
+/** Resolves once the stub BFF has accepted `count` proofs for this tag: no timer involved. */
+export async function waitForProofs(bff: string, count: number): Promise<AcceptedProof[]> {
+  const url = new URL(`_test/wait-proofs?count=${count}`, bff);
+  return (await (await fetch(url)).json()) as AcceptedProof[];
+}
+
+/** The PKCE verifier this browser stored for a flow it started. */
+export function storedVerifier(flowId: string): string {
+  const stored = JSON.parse(localStorage.getItem(`bank-connect:flow:${flowId}`) ?? '{}') as {
+    codeVerifier?: string;
+  };
+  if (!stored.codeVerifier) throw new Error(`no stored flow ${flowId}`);
+  return stored.codeVerifier;
+}
+
+/**
+ * Completes a flow the way another tab of this origin would: `POST /v1/flows/{id}/complete` with
+ * the stored verifier and a proof of this origin's key (the one IndexedDB holds for every tab).
+ */
+export async function completeInAnotherTab(
+  bff: string,
+  flow: { flowId: string; state: string; issuer: string; code: string },
+): Promise<ConnectedSession> {
+  const response = await fetchWithDpop(new URL(`v1/flows/${flow.flowId}/complete`, bff), {
+    method: 'POST',
+    headers: { 'X-Bank-Connect': '1', 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      code: flow.code,
+      state: flow.state,
+      iss: flow.issuer,
+      codeVerifier: storedVerifier(flow.flowId),
+    }),
+  });
+  if (!response.ok) throw new Error(`complete answered ${response.status}`);
+  return (await response.json()) as ConnectedSession;
+}
+
+/**
+ * Runs `work` with another DPoP key than this origin's, as a browser whose storage lost the key
+ * (or an attacker's) would sign; the page's own key is back afterwards.
+ */
+export async function withAnotherKey<T>(work: () => Promise<T>): Promise<T> {
+  const state = dpopState();
+  const own = state.key;
+  state.key = crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  try {
+    return await work();
+  } finally {
+    state.key = own;
+  }
+}
+
+/** RFC 7638: the SHA-256 thumbprint of an EC public JWK, base64url. */
+export async function thumbprintOf(jwk: Record<string, unknown>): Promise<string> {
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical));
+  return btoa(String.fromCharCode(...new Uint8Array(digest)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
