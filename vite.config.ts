@@ -190,12 +190,17 @@ function layOutDropIn(): Plugin {
  *   when a bank is chosen and the English messages only where `lang="en"` is set, as chunks
  *   fetched from where the entry came from;
  * - `--mode es`: `es/`, ES modules for bundlers, with Lit left external; the
- *   consent and the English messages are chunks too.
+ *   consent and the English messages are chunks too, and `client.js`
+ *   (`@bank-connect/widget/client`, the session's data with DPoP proofs) is an entry of its own,
+ *   without Lit or the element.
  */
 export default defineConfig(({ mode }) => {
   const es = mode === 'es';
   const lib: LibraryOptions = es
-    ? { entry: { index: 'widget/index.ts', define: 'widget/define.ts' }, formats: ['es'] }
+    ? {
+        entry: { index: 'widget/index.ts', define: 'widget/define.ts', client: 'widget/client.ts' },
+        formats: ['es'],
+      }
     : { entry: { 'bank-connect': ROOT_ENTRY, pinned: 'widget/define.ts' }, formats: ['es'] };
   return {
     plugins: [minifyLitTemplates(), mangleInternalProperties(), ...(es ? [] : [layOutDropIn()])],

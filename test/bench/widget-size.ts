@@ -7,8 +7,10 @@
  * - the ES entry: what `import 'bank-connect'` loads before the customer picks a bank, as an
  *   app's bundler takes in `dist/es/` (Lit external): `index.js` and the chunks it imports
  *   statically;
- * - the ES flow chunk: what the element imports when a bank is chosen (the consent: the
- *   authorization flow and the consent's French messages), and the ES total;
+ * - the ES flow chunk: what the element imports on demand (the consent: the authorization flow,
+ *   the DPoP signer and the consent's French messages; the English messages), and the ES total;
+ * - the ES client: what `import '@bank-connect/widget/client'` brings in (`client.js` and its
+ *   static imports, the DPoP signer among them), as a bundler takes it in;
  * - Lit alone, bundled like the drop-in, for reference.
  *
  *   npx tsx test/bench/widget-size.ts          a table
@@ -86,6 +88,7 @@ export interface WidgetSizeReport {
   esEntry: Sizes & { budgetGzip: number; withinBudget: boolean; chunks: string[] };
   esFlowChunk: Sizes & { chunks: string[] };
   esTotal: Sizes;
+  esClient: Sizes & { chunks: string[] };
   litAlone: Sizes;
 }
 
@@ -102,12 +105,15 @@ export async function measureWidgetSize(): Promise<WidgetSizeReport> {
   const frenchFiles = new Set([...entryFiles, ...flowFiles]);
   const es = await buildWidget('es');
   const entryChunks = staticClosure(es, 'index.js');
-  // define.js is the other entry (a one-line side effect); every other chunk loads on demand.
+  // What the element may load on demand: the chunks it imports dynamically, with theirs.
   const lazyChunks = new Set(
     es
-      .map((chunk) => chunk.fileName)
-      .filter((name) => !entryChunks.has(name) && name !== 'define.js'),
+      .filter((chunk) => entryChunks.has(chunk.fileName))
+      .flatMap((chunk) => chunk.dynamicImports)
+      .flatMap((name) => [...staticClosure(es, name)])
+      .filter((name) => !entryChunks.has(name)),
   );
+  const clientChunks = staticClosure(es, 'client.js');
   const esEntry = measureChunks(es, entryChunks);
   // Lit minified like the drop-in, without the drop-in's own plugins.
   const litBuild = await build({
@@ -151,6 +157,7 @@ export async function measureWidgetSize(): Promise<WidgetSizeReport> {
     },
     esFlowChunk: { ...measureChunks(es, lazyChunks), chunks: [...lazyChunks] },
     esTotal: measureChunks(es, new Set([...entryChunks, ...lazyChunks])),
+    esClient: { ...measureChunks(es, clientChunks), chunks: [...clientChunks] },
     litAlone: lit,
   };
 }

@@ -86,11 +86,39 @@ describe('the widget builds', () => {
     const flow = chunks.find((chunk) => chunk.fileName.startsWith('consent-'));
     assert.ok(flow, 'the consent is a chunk of its own');
     assert.ok(!reached.has(flow.fileName), 'the entry does not import the flow statically');
-    assert.match(flow.code, /SHA-256/, 'the consent chunk holds PKCE');
+    // PKCE shares its Web Crypto helpers with the DPoP signer, which the client imports too.
+    const consent = chunks.filter((chunk) =>
+      staticClosure(chunks, flow.fileName).has(chunk.fileName),
+    );
+    assert.ok(
+      consent.some((chunk) => !reached.has(chunk.fileName) && /SHA-256/.test(chunk.code)),
+      'the consent chunk and its imports hold PKCE and the signer',
+    );
     const importers = chunks.filter((chunk) => chunk.dynamicImports.includes(flow.fileName));
     assert.ok(
       importers.some((chunk) => reached.has(chunk.fileName)),
       'the entry imports the flow on demand',
+    );
+  });
+
+  it('@bank-connect/widget/client is an entry of its own, without Lit, the element or the flow', async () => {
+    const chunks = await buildWidget('es');
+    const client = chunks.find((chunk) => chunk.fileName === 'client.js');
+    assert.ok(client, 'client.js is built');
+    assert.deepEqual(client.exports.filter((name) => /^[a-z]/i.test(name)).sort(), [
+      'BankConnectError',
+      'createBankConnectClient',
+    ]);
+    const reached = chunks.filter((chunk) =>
+      staticClosure(chunks, 'client.js').has(chunk.fileName),
+    );
+    for (const chunk of reached) {
+      assert.ok(!chunk.imports.includes('lit'), `${chunk.fileName} imports no Lit`);
+      assert.doesNotMatch(chunk.code, /customElements|LitElement|popup/, chunk.fileName);
+    }
+    assert.ok(
+      reached.some((chunk) => /ECDSA/.test(chunk.code)),
+      'it signs its DPoP proofs itself',
     );
   });
 });

@@ -5,8 +5,9 @@
  * - a ten-line Express app mounts the router of `@bank-connect/bff` against the sandbox banks;
  * - a partner page on another origin loads `/bank-connect.js` from that BFF in Chromium, with no
  *   `bff` attribute, and completes a consent;
- * - a small Vite app imports `@bank-connect/widget`, builds, and type-checks a consumer file
- *   against the published declarations; its bundle holds no server code.
+ * - a small Vite app imports `@bank-connect/widget` and `@bank-connect/widget/client`, builds,
+ *   and type-checks a consumer file against the published declarations; its bundle holds no
+ *   server code.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -87,6 +88,12 @@ const CONSUMER = `import {
   type BankConnect,
   type SuccessDetail,
 } from '@bank-connect/widget';
+import {
+  BankConnectError as ClientError,
+  createBankConnectClient,
+  type BankConnectClient,
+  type Transaction,
+} from '@bank-connect/widget/client';
 
 defineBankConnect();
 const element: BankConnect = document.createElement('bank-connect');
@@ -100,6 +107,24 @@ export function countAccounts(list: AccountList): number {
 }
 export const failure = new BankConnectError('BFF_MISSING', 'no bff');
 document.body.append(element);
+
+// The session's data, with DPoP proofs of the key the element connected it with.
+export async function readHistory(sessionHandle: string): Promise<Transaction[]> {
+  const client: BankConnectClient = createBankConnectClient({
+    bff: 'https://bff.example/',
+    sessionHandle,
+    retries: 1,
+  });
+  const { accounts } = await client.accounts();
+  const found: Transaction[] = [];
+  for await (const page of client.transactionPages(accounts[0]?.id ?? '', { dateFrom: '2026-01-01' })) {
+    found.push(...page.transactions);
+  }
+  return found;
+}
+export function isReauth(error: unknown): boolean {
+  return error instanceof ClientError && error.code === 'REAUTH_REQUIRED';
+}
 `;
 
 describe('the packages as a partner installs them', () => {
