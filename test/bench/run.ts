@@ -5,7 +5,7 @@
  * and the others still run.
  *
  *   npx tsx test/bench/run.ts                    every benchmark
- *   npx tsx test/bench/run.ts --only=flow,size   some of them (size, speed, overhead, storm, sessions, flow)
+ *   npx tsx test/bench/run.ts --only=flow,size   some of them (size, speed, dpop, overhead, storm, sessions, flow)
  *   npx tsx test/bench/run.ts --profile          also a CPU profile of the BFF under load
  */
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBffOverhead } from './bff-overhead.js';
+import { measureDpopProofs } from './dpop-browser.js';
 import { measureFlow } from './flow.js';
 import { measureRefreshStorm } from './refresh-storm.js';
 import { measureSessions } from './sessions.js';
@@ -28,6 +29,7 @@ export const LATEST = fileURLToPath(new URL('./latest.json', import.meta.url));
 const BENCHES = {
   size: () => measureWidgetSize(),
   speed: () => measureWidgetSpeed(),
+  dpop: () => measureDpopProofs(),
   overhead: () => measureBffOverhead(),
   storm: () => measureRefreshStorm({ runs: 1 }),
   sessions: () => measureSessions(),
