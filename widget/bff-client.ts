@@ -111,8 +111,8 @@ export function hasStrings(value: unknown, names: string): boolean {
 
 /**
  * The BFF's error answer (the contract's `ApiError`) as a `BankConnectError`: its code
- * upper-cased, its message, `retryable`, and the HTTP status, `requestId` and `retryAfter` (the
- * body's, else the `Retry-After` header's).
+ * upper-cased, its message, `retryable`, and the HTTP status, `aspsp`, `requestId` and
+ * `retryAfter` (the body's, else the `Retry-After` header's).
  */
 function toApiError({ status, headers }: Response, payload: unknown): BankConnectError {
   const body = payload as Partial<ApiError> | undefined;
@@ -129,6 +129,7 @@ function toApiError({ status, headers }: Response, payload: unknown): BankConnec
         });
   return Object.assign(error, {
     status,
+    aspsp: body?.aspsp,
     requestId: body?.requestId,
     // RFC 9110 §10.2.3: seconds, as the BFF sends it; a date reads as none.
     retryAfter: body?.retryAfter ?? (Number(headers.get('Retry-After')) || undefined),

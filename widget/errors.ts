@@ -48,6 +48,8 @@ export class BankConnectError extends Error {
   readonly requestId?: string | undefined;
   /** For an error the BFF answered: the seconds it asks to wait before trying again, if it said. */
   readonly retryAfter?: number | undefined;
+  /** For a bank's error or `REAUTH_REQUIRED` the BFF answered: the bank concerned. */
+  readonly aspsp?: string | undefined;
 
   constructor(
     code: BankConnectErrorCode,

@@ -138,7 +138,13 @@ describe('createBankConnectClient', () => {
     it('gives up after the retries it is allowed, with the last error', async () => {
       const bff = stubBff('flaky-3');
       const error = await rejectionOf(clientOf(bff, { retries: 2 }).accounts());
-      expect(error).to.include({ code: 'BANK_UNAVAILABLE', retryable: true, retryAfter: 0 });
+      expect(error).to.include({
+        code: 'BANK_UNAVAILABLE',
+        retryable: true,
+        retryAfter: 0,
+        status: 502,
+        aspsp: 'socgen',
+      });
       expect(await acceptedProofs(bff)).to.have.length(3);
     });
 

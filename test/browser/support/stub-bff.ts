@@ -114,7 +114,11 @@ const DPOP_CHALLENGES: Partial<Record<ErrorCode, string>> = {
 };
 
 /** Answers one of the contract's errors, with its status and `retryable` from the table. */
-function apiError(ctx: Context, error: ErrorCode, extra: { retryAfter?: number } = {}) {
+function apiError(
+  ctx: Context,
+  error: ErrorCode,
+  extra: { retryAfter?: number; aspsp?: string } = {},
+) {
   const { status, retryable } = ERRORS[error];
   const challenge = DPOP_CHALLENGES[error];
   if (challenge !== undefined) {
@@ -237,7 +241,7 @@ function countAttempt(tag: string, route: string): number {
 function failsFlakily(ctx: Context, tag: string, scenario: string | undefined, route: string) {
   const flaky = /^flaky-(\d+)$/.exec(scenario ?? '');
   if (!flaky || countAttempt(tag, route) > Number(flaky[1])) return false;
-  apiError(ctx, 'bank_unavailable', { retryAfter: 0 });
+  apiError(ctx, 'bank_unavailable', { retryAfter: 0, aspsp: 'socgen' });
   return true;
 }
 
