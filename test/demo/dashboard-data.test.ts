@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Account, BankScope, Transaction } from '../../backend-for-frontend/contract/index.js';
-import { BffRequestError, type BffApi } from '../../demo/site/src/bff-api.js';
+import type {
+  Account,
+  BankScope,
+  Transaction,
+  TransactionPage,
+} from '../../backend-for-frontend/contract/index.js';
 import { loadDashboard } from '../../demo/site/src/dashboard-data.js';
+import { BankConnectError, type BankConnectClient } from '../../widget/client.js';
 
 const TODAY = '2026-07-15';
 
@@ -23,12 +28,22 @@ const TRANSACTION: Transaction = {
   description: 'Boulangerie',
 };
 
+/** Two pages of one transaction each. */
+const PAGES: TransactionPage[] = [
+  { transactions: [TRANSACTION], nextCursor: 'next' },
+  { transactions: [TRANSACTION], nextCursor: null },
+];
+
+async function* pagesOf(pages: Promise<TransactionPage[]>) {
+  yield* await pages;
+}
+
 /** A BFF with one account, recording the transaction ranges asked. */
-function createFakeApi(scopes: BankScope[], failTransactions?: BffRequestError) {
-  const asked: [string, string, string][] = [];
-  const api: BffApi = {
-    listAspsps: () => Promise.resolve([]),
-    getSession: () =>
+function createFakeApi(scopes: BankScope[], failTransactions?: BankConnectError) {
+  const asked: [string, string | undefined, string | undefined][] = [];
+  const api: BankConnectClient = {
+    aspsps: () => Promise.resolve({ aspsps: [] }),
+    session: () =>
       Promise.resolve({
         id: `ses_${'a'.repeat(43)}`,
         aspsp: 'bocage',
@@ -36,13 +51,14 @@ function createFakeApi(scopes: BankScope[], failTransactions?: BffRequestError) 
         expiresAt: '2027-01-01T00:00:00.000Z',
         status: 'active',
       }),
-    deleteSession: () => Promise.resolve(),
-    getIdentity: () => Promise.resolve({ fullName: 'Marie Dupont' }),
-    listAccounts: () => Promise.resolve([ACCOUNT]),
-    getBalances: () => Promise.resolve({ balances: [] }),
-    listTransactions: (accountId, dateFrom, dateTo) => {
-      asked.push([accountId, dateFrom, dateTo]);
-      return failTransactions ? Promise.reject(failTransactions) : Promise.resolve([TRANSACTION]);
+    disconnect: () => Promise.resolve(),
+    identity: () => Promise.resolve({ fullName: 'Marie Dupont' }),
+    accounts: () => Promise.resolve({ accounts: [ACCOUNT] }),
+    balances: () => Promise.resolve({ balances: [] }),
+    transactions: () => Promise.reject(new Error('the dashboard reads every page')),
+    transactionPages(accountId, query = {}) {
+      asked.push([accountId, query.dateFrom, query.dateTo]);
+      return pagesOf(failTransactions ? Promise.reject(failTransactions) : Promise.resolve(PAGES));
     },
   };
   return { api, asked };
@@ -54,7 +70,7 @@ describe('loadDashboard', () => {
     const data = await loadDashboard(api, TODAY, Promise.resolve([]));
     assert.deepEqual(asked, [['acc-1', '2026-01-15', '2026-07-16']]);
     assert.equal(data.historyFrom, '2026-01-15');
-    assert.deepEqual(data.accounts[0]?.transactions, [TRANSACTION]);
+    assert.deepEqual(data.accounts[0]?.transactions, [TRANSACTION, TRANSACTION]);
   });
 
   it('asks the last 89 days once without extended_transaction_history', async () => {
@@ -67,10 +83,10 @@ describe('loadDashboard', () => {
   it('fails with the BFF’s code when the history cannot be read', async () => {
     const { api } = createFakeApi(
       ['aisp', 'extended_transaction_history'],
-      new BffRequestError('reauth_required', 'the consent has ended', 401, 'bocage'),
+      new BankConnectError('REAUTH_REQUIRED', 'the consent has ended'),
     );
     await assert.rejects(loadDashboard(api, TODAY, Promise.resolve([])), {
-      code: 'reauth_required',
+      code: 'REAUTH_REQUIRED',
     });
   });
 });

@@ -1,6 +1,8 @@
 /**
- * Loads everything the dashboard shows through the BFF: the session, the bank, the customer's
- * name, the accounts with their booked balance and about six months of transactions.
+ * Loads everything the dashboard shows through the BFF, with the widget's client
+ * (`@bank-connect/widget/client`), which signs every call with the key the handle is bound to:
+ * the session, the bank, the customer's name, the accounts with their booked balance and about
+ * six months of transactions.
  */
 import type {
   Account,
@@ -10,7 +12,7 @@ import type {
   SessionInfo,
   Transaction,
 } from '../../../backend-for-frontend/contract/index.js';
-import { BffRequestError, type BffApi } from './bff-api.js';
+import { BankConnectError, type BankConnectClient } from '../../../widget/client.js';
 import { addDays, parseCents } from './money.js';
 
 /** An account with what the dashboard needs of it. */
@@ -36,6 +38,8 @@ export interface DashboardData {
 const RECENT_DAYS = 89;
 /** The chart's six months, for a consent with `extended_transaction_history`. */
 const HISTORY_DAYS = 181;
+/** Stops following `nextCursor` after this many pages, so a chatty bank cannot stall the page. */
+const MAX_PAGES = 40;
 
 /** The booked balance if there is one (STET `CLBD`), else the first the bank sent. */
 export function pickBookedBalance(balances: readonly Balance[]): Balance | undefined {
@@ -48,30 +52,49 @@ export function transactionDate(transaction: Transaction): string | undefined {
 }
 
 function isReauth(error: unknown): boolean {
-  return error instanceof BffRequestError && error.code === 'reauth_required';
+  return (error as Partial<BankConnectError> | undefined)?.code === 'REAUTH_REQUIRED';
+}
+
+/** Every transaction of `dateFrom`–`dateTo`, page after page, up to `MAX_PAGES` pages. */
+async function readTransactions(
+  client: BankConnectClient,
+  accountId: string,
+  dateFrom: string,
+  dateTo: string,
+): Promise<Transaction[]> {
+  const transactions: Transaction[] = [];
+  let pages = 0;
+  for await (const page of client.transactionPages(accountId, { dateFrom, dateTo })) {
+    transactions.push(...page.transactions);
+    if (++pages === MAX_PAGES) break;
+  }
+  return transactions;
 }
 
 /**
- * Loads the dashboard. Throws a `BffRequestError` (`reauth_required`, `bank_unavailable`…) when a
+ * Loads the dashboard. Throws a `BankConnectError` (`REAUTH_REQUIRED`, `BANK_UNAVAILABLE`…) when a
  * call the dashboard cannot do without fails. History beyond 90 days needs the
  * `extended_transaction_history` scope: with it the six months are asked as one range (the BFF
  * splits it for banks that cap their date windows), without it the last 89 days.
  */
 export async function loadDashboard(
-  api: BffApi,
+  client: BankConnectClient,
   today: string,
   directory: Promise<AspspSummary[]>,
 ): Promise<DashboardData> {
-  const session = await api.getSession();
+  const session = await client.session();
   if (session.status === 'reauth_required') {
-    throw new BffRequestError('reauth_required', 'the consent has ended', 401, session.aspsp);
+    // What the BFF's data routes would answer: the banner offers to renew with this bank.
+    throw Object.assign(new BankConnectError('REAUTH_REQUIRED', 'the consent has ended'), {
+      aspsp: session.aspsp,
+    });
   }
-  const [identity, accounts, aspsps] = await Promise.all([
-    api.getIdentity().catch((error: unknown) => {
+  const [identity, { accounts }, aspsps] = await Promise.all([
+    client.identity().catch((error: unknown) => {
       if (isReauth(error)) throw error;
       return undefined;
     }),
-    api.listAccounts(),
+    client.accounts(),
     directory.catch(() => []),
   ]);
   const extended = session.scopes.includes('extended_transaction_history');
@@ -80,8 +103,8 @@ export async function loadDashboard(
   const views = await Promise.all(
     accounts.map(async (account): Promise<AccountView> => {
       const [balances, transactions] = await Promise.all([
-        account.balances ?? api.getBalances(account.id).then((list) => list.balances),
-        api.listTransactions(account.id, historyFrom, tomorrow),
+        account.balances ?? client.balances(account.id).then((list) => list.balances),
+        readTransactions(client, account.id, historyFrom, tomorrow),
       ]);
       const booked = pickBookedBalance(balances);
       return {

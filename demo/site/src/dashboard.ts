@@ -7,7 +7,11 @@ import {
   sumDailyBalances,
   type DailyBalance,
 } from './balance-history.js';
-import { BffRequestError, createBffApi, type BffFailureCode } from './bff-api.js';
+import {
+  createBankConnectClient,
+  type BankConnectError,
+  type BankConnectErrorCode,
+} from '../../../widget/client.js';
 import {
   categorise,
   formatLabel,
@@ -55,7 +59,8 @@ declare global {
 /**
  * The connected customer's dashboard: accounts and balances, a chart of the balance over six
  * months, spending by category and the latest transactions, all fetched through the BFF with the
- * session handle. When the consent has expired it shows a banner whose button sends
+ * session handle and `@bank-connect/widget/client`, whose DPoP proofs come from the key the
+ * widget bound the handle to. When the consent has expired it shows a banner whose button sends
  * `fourmi-reconnect`; the page then gives the widget the handle to renew it.
  */
 export class FourmiDashboard extends LightElement {
@@ -63,7 +68,7 @@ export class FourmiDashboard extends LightElement {
 
   @state() private status: Status = 'idle';
   @state() private data: DashboardData | undefined;
-  @state() private failure: { code: BffFailureCode; aspsp: string | undefined } | undefined;
+  @state() private failure: { code: BankConnectErrorCode; aspsp: string | undefined } | undefined;
   @state() private chartSize = { width: 640, height: 260 };
   @state() private directory: AspspSummary[] = [];
   /** What Fourmi's server last synced of this session, without the customer. */
@@ -118,9 +123,9 @@ export class FourmiDashboard extends LightElement {
     const { session } = this.#store.value;
     if (!this.bff || !session) return;
     const generation = ++this.#generation;
-    const api = createBffApi(this.bff, session);
+    const client = createBankConnectClient({ bff: this.bff, sessionHandle: session });
     if (!this.#directory) {
-      this.#directory = api.listAspsps();
+      this.#directory = client.aspsps().then((directory) => directory.aspsps);
       this.#directory.then(
         (aspsps) => (this.directory = aspsps),
         () => (this.#directory = undefined),
@@ -129,7 +134,7 @@ export class FourmiDashboard extends LightElement {
     this.status = 'loading';
     this.failure = undefined;
     try {
-      const data = await loadDashboard(api, today(), this.#directory);
+      const data = await loadDashboard(client, today(), this.#directory);
       if (generation !== this.#generation) return;
       this.data = data;
       this.status = 'ready';
@@ -137,17 +142,17 @@ export class FourmiDashboard extends LightElement {
       this.lastSync = await readLastSync(data.session.id).catch(() => undefined);
     } catch (error) {
       if (generation !== this.#generation) return;
-      const failure =
-        error instanceof BffRequestError
-          ? error
-          : new BffRequestError('invalid_response', String(error));
-      if (failure.code === 'session_required') {
+      const failure = error as Partial<BankConnectError>;
+      const code = failure.code ?? 'BFF_BAD_RESPONSE';
+      // An unknown handle, or one this browser cannot prove (its key gone with the site's
+      // storage): there is no session to show, only a bank to connect again.
+      if (/^SESSION_REQUIRED$|DPOP_PROOF/.test(code)) {
         forgetSession();
         return;
       }
       const aspsp = failure.aspsp ?? this.data?.session.aspsp ?? this.#store.value.aspsp;
-      this.failure = { code: failure.code, aspsp: aspsp ?? undefined };
-      this.status = failure.code === 'reauth_required' ? 'reauth' : 'error';
+      this.failure = { code, aspsp: aspsp ?? undefined };
+      this.status = code === 'REAUTH_REQUIRED' ? 'reauth' : 'error';
     }
   }
 
@@ -155,8 +160,8 @@ export class FourmiDashboard extends LightElement {
     const { session } = this.#store.value;
     if (session) {
       // Forget the session locally even if the BFF cannot be reached: the customer asked for it.
-      await createBffApi(this.bff, session)
-        .deleteSession()
+      await createBankConnectClient({ bff: this.bff, sessionHandle: session })
+        .disconnect()
         .catch(() => undefined);
     }
     forgetSession();
@@ -260,11 +265,11 @@ export class FourmiDashboard extends LightElement {
       `;
     }
     const message =
-      failure.code === 'bank_unavailable' || failure.code === 'bank_error'
+      failure.code === 'BANK_UNAVAILABLE' || failure.code === 'BANK_ERROR'
         ? t('errorBankUnavailable', { bank })
-        : failure.code === 'bank_timeout'
+        : failure.code === 'BANK_TIMEOUT'
           ? t('errorBankTimeout', { bank })
-          : failure.code === 'network_error'
+          : failure.code === 'BFF_UNREACHABLE'
             ? t('errorNetwork')
             : t('errorGeneric', { code: failure.code });
     return html`

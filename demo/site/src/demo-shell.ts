@@ -5,7 +5,7 @@
  */
 import { loadConfig, type DemoConfig } from './config.js';
 import { FourmiDashboard } from './dashboard.js';
-import { createBffApi } from './bff-api.js';
+import { createBankConnectClient } from '../../../widget/client.js';
 import { getState, subscribe, updateState, type DemoState } from './demo-state.js';
 import { startEventLog } from './event-log.js';
 import { isMessageKey, translate, type MessageKey } from './i18n.js';
@@ -129,9 +129,9 @@ export async function startDemo(titleKey: MessageKey): Promise<DemoConfig | unde
   if (dashboard) dashboard.bff = config.bffUrl;
   const presenter = document.querySelector('fourmi-presenter');
   if (presenter) {
-    createBffApi(config.bffUrl)
-      .listAspsps()
-      .then((aspsps) => (presenter.aspsps = aspsps))
+    createBankConnectClient({ bff: config.bffUrl })
+      .aspsps()
+      .then((directory) => (presenter.aspsps = directory.aspsps))
       .catch(() => undefined);
   }
   return config;

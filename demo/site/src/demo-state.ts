@@ -3,8 +3,10 @@
  * both pages, the dashboard and the presenter panel read and subscribe to.
  *
  * The session handle lives in `localStorage` under `fourmi:session` so that a reload keeps the
- * dashboard. It is the BFF's opaque handle, not a bank token; a real partner would rather keep it
- * in its own server session.
+ * dashboard. It is the BFF's opaque handle, not a bank token, and it is bound to this browser:
+ * the BFF opens the session only with a DPoP proof of the non-extractable key `<bank-connect>`
+ * keeps in IndexedDB, so a handle read out of storage (by an extension or an XSS) is useless
+ * anywhere else. That is why keeping it here is fine.
  */
 import { resolveLang, type Lang } from './i18n.js';
 
