@@ -53,6 +53,18 @@ export const SETTINGS = {
     'BFF_COOKIE_MODE',
     'true: also set the session as a __Host- cookie (same-site deployment)',
   ],
+  allowBearerHandles: [
+    'BFF_ALLOW_BEARER_HANDLES',
+    'true: also accept handles not bound to a browser key, as Authorization: Bearer, while integrations migrate to DPoP (default false: every session is bound to the key that completed its flow)',
+  ],
+  dpopNonce: [
+    'BFF_DPOP_NONCE',
+    'true: DPoP proofs must carry the server nonce that DPoP-Nonce hands out, which bounds a pre-computed proof’s life to the nonce’s (default false)',
+  ],
+  dpopWindowSeconds: [
+    'BFF_DPOP_WINDOW_SECONDS',
+    'how far a DPoP proof’s iat may be from the BFF’s clock, either way, in s (default 60; 5 to 300)',
+  ],
   trustProxy: [
     'BFF_TRUST_PROXY',
     'Express trust proxy setting, for the customer IP (default false)',
@@ -187,6 +199,9 @@ const settingsSchema = z.object({
     )
     .optional(),
   cookieMode: boolean.default(false),
+  allowBearerHandles: boolean.default(false),
+  dpopNonce: boolean.default(false),
+  dpopWindowSeconds: z.coerce.number().int().min(5).max(300).default(60),
   // Express's `trust proxy`: true/false, a hop count, or addresses and subnets.
   trustProxy: z
     .union([z.boolean(), z.number().int().min(0), z.string().min(1)])
@@ -249,6 +264,12 @@ export interface BffConfig {
   /** The first seals; every key opens (key rotation). */
   sealingKeys: Buffer[];
   cookieMode: boolean;
+  /** Whether unbound handles are accepted as `Authorization: Bearer` (migration only). */
+  allowBearerHandles: boolean;
+  /** Whether DPoP proofs must carry the BFF's nonce. */
+  dpopNonce: boolean;
+  /** How far a proof's `iat` may be from now, either way, in seconds. */
+  dpopWindowSeconds: number;
   trustProxy: boolean | number | string;
   bankTimeoutMs: number;
   flowTtlSeconds: number;
@@ -553,6 +574,9 @@ export function loadConfig(
     sessionStore,
     sealingKeys,
     cookieMode: settings.cookieMode,
+    allowBearerHandles: settings.allowBearerHandles,
+    dpopNonce: settings.dpopNonce,
+    dpopWindowSeconds: settings.dpopWindowSeconds,
     trustProxy: settings.trustProxy,
     bankTimeoutMs: settings.bankTimeoutMs,
     flowTtlSeconds: settings.flowTtlSeconds,

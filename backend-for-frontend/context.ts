@@ -1,6 +1,7 @@
 /** What every route of the BFF is built with: configuration and the long-lived services. */
 import type { Logger } from 'pino';
 import type { BffConfig } from './config.js';
+import type { DpopVerifier } from './dpop/proof.js';
 import type { FlowService } from './flows/flow-service.js';
 import type { UnattendedReads } from './partner/unattended-reads.js';
 import type { Registry } from './registry.js';
@@ -19,6 +20,8 @@ export interface BffContext {
   sealer: TokenSealer;
   sessions: SessionService;
   flows: FlowService;
+  /** Verifies the DPoP proofs of the browser routes (RFC 9449). */
+  dpop: DpopVerifier;
   /** Reads without the customer: the RTS budget and the sealed cache of last answers. */
   unattended: UnattendedReads;
   /**

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { ApiError } from './contract/index.js';
 import type { ErrorCode } from './contract/errors.js';
 import { ERRORS } from './contract/errors.js';
+import { DPOP_ALGORITHMS } from './dpop/proof.js';
 import { BffError, isPublicCode } from './errors.js';
 import { looksLikePartnerKey } from './partner/keys.js';
 import { isWellFormedHandle } from './sessions/handles.js';
@@ -66,6 +67,7 @@ export function readClientAddress(req: Request): string | undefined {
 export function readPsuContext(req: Request, cookieMode: boolean): PsuContext | undefined {
   const fromBrowser =
     req.get('origin') !== undefined ||
+    isSameOriginFetch(req) ||
     (cookieMode && readCookie(req, SESSION_COOKIE) !== undefined);
   const ipAddress = readClientAddress(req);
   if (!fromBrowser || !ipAddress) return undefined;
@@ -85,25 +87,59 @@ export function readPsuContext(req: Request, cookieMode: boolean): PsuContext | 
 }
 
 /**
+ * A browser's same-origin GET carries no `Origin` (Fetch §3.1), but it does carry
+ * `Sec-Fetch-Site`, a header no page script can set: a page served by the BFF's own origin.
+ */
+function isSameOriginFetch(req: Request): boolean {
+  return req.get('sec-fetch-site') === 'same-origin';
+}
+
+/** Whether `allowOrigins` let a request without an `Origin` through to be authenticated first. */
+export function isOriginMissing(req: Request): boolean {
+  return (req.res?.locals as { originMissing?: boolean } | undefined)?.originMissing === true;
+}
+
+/**
  * CORS for the partner origins only (no wildcard), with credentials only in cookie mode
  * (RFC 10017 §6.1.3.2; ASVS 3.5.2). A browser call from any other origin is refused outright.
+ *
+ * The browser routes are browser-only: a request with no `Origin` (a server, a script outside
+ * any page) is refused, and servers use the partner-server API and its key. One that presents
+ * a session handle is let through marked, so that the handle's check speaks first: a handle
+ * taken out of the browser and replayed from a server gets the 401 of its missing proof, never
+ * a hint that the handle itself was good. `isOriginMissing` then refuses whatever passed.
  */
 export function allowOrigins(allowed: readonly string[], credentials: boolean): RequestHandler {
   const origins = new Set(allowed);
   return (req, res, next) => {
     const origin = req.get('origin');
     res.vary('Origin');
-    if (origin === undefined) return next();
+    if (origin === undefined) {
+      if (isSameOriginFetch(req)) return next();
+      if (req.get('authorization') !== undefined || req.get('dpop') !== undefined) {
+        res.locals.originMissing = true;
+        return next();
+      }
+      return next(
+        new BffError(
+          'origin_not_allowed',
+          'the browser routes need an allowed Origin: servers use the partner-server API (/partner/v1)',
+        ),
+      );
+    }
     if (!origins.has(origin)) {
       return next(new BffError('origin_not_allowed', `origin ${origin} is not allowed`));
     }
     res.set('Access-Control-Allow-Origin', origin);
     if (credentials) res.set('Access-Control-Allow-Credentials', 'true');
-    res.set('Access-Control-Expose-Headers', 'X-Request-ID, Retry-After, ETag');
+    res.set(
+      'Access-Control-Expose-Headers',
+      'X-Request-ID, Retry-After, ETag, DPoP-Nonce, WWW-Authenticate',
+    );
     if (req.method === 'OPTIONS') {
       res.set({
         'Access-Control-Allow-Methods': 'GET, POST, DELETE',
-        'Access-Control-Allow-Headers': `content-type, authorization, ${CSRF_HEADER}, x-request-id, if-none-match`,
+        'Access-Control-Allow-Headers': `content-type, authorization, dpop, ${CSRF_HEADER}, x-request-id, if-none-match`,
         'Access-Control-Max-Age': '600',
       });
       return void res.status(204).end();
@@ -184,24 +220,35 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-/** The session handle from `Authorization: Bearer`, or from the `__Host-` cookie in cookie mode. */
-export function readHandle(req: Request, cookieMode: boolean): string | undefined {
+/** How a request presented its session handle. */
+export type HandleScheme = 'DPoP' | 'Bearer' | 'cookie';
+
+/**
+ * The session handle from `Authorization: DPoP <handle>` (RFC 9449 §7.1), `Authorization: Bearer
+ * <handle>` (unbound handles, where allowed), or the `__Host-` cookie in cookie mode.
+ */
+export function readHandle(
+  req: Request,
+  cookieMode: boolean,
+): { handle: string; scheme: HandleScheme } | undefined {
   const header = req.get('authorization');
   if (header !== undefined) {
-    const match = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header);
-    if (!match?.[1] || !isWellFormedHandle(match[1])) {
+    const match = /^(DPoP|Bearer) ([A-Za-z0-9_-]+)$/.exec(header);
+    if (!match?.[2] || !isWellFormedHandle(match[2])) {
       throw new BffError(
         'session_required',
-        match?.[1] && looksLikePartnerKey(match[1])
+        match?.[2] && looksLikePartnerKey(match[2])
           ? 'a partner API key opens only the partner-server API (/partner/v1), never the browser routes'
-          : 'the authorization header must be Bearer <session handle>',
+          : 'the authorization header must be DPoP <session handle>',
       );
     }
-    return match[1];
+    return { handle: match[2], scheme: match[1] as 'DPoP' | 'Bearer' };
   }
   if (!cookieMode) return undefined;
   const cookie = readCookie(req, SESSION_COOKIE);
-  return cookie !== undefined && isWellFormedHandle(cookie) ? cookie : undefined;
+  return cookie !== undefined && isWellFormedHandle(cookie)
+    ? { handle: cookie, scheme: 'cookie' }
+    : undefined;
 }
 
 /** Sets the session cookie for same-site deployments (RFC 10017 §6.1.3.2, ASVS 3.3.1–3.3.4). */
@@ -260,6 +307,14 @@ function toBffError(error: unknown): BffError {
   return new BffError('internal_error', 'internal error', { cause: error });
 }
 
+/** The `WWW-Authenticate: DPoP` error each authentication failure of the browser routes names. */
+const DPOP_CHALLENGES: Partial<Record<ErrorCode, string>> = {
+  session_required: '',
+  dpop_proof_required: 'invalid_token',
+  invalid_dpop_proof: 'invalid_dpop_proof',
+  use_dpop_nonce: 'use_dpop_nonce',
+};
+
 /** The last handler: one JSON shape everywhere, no stack, no secret, 5xx details only in logs. */
 export function handleErrors(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
@@ -293,6 +348,14 @@ export function handleErrors(logger: Logger): ErrorRequestHandler {
       ...(requestId ? { requestId } : {}),
     };
     if (failure.retryAfter !== undefined) res.set('Retry-After', String(failure.retryAfter));
+    const challenge = DPOP_CHALLENGES[code];
+    if (challenge !== undefined) {
+      // RFC 9449 §7.1: the scheme, the algorithms this server accepts, and the error, if any.
+      res.set(
+        'WWW-Authenticate',
+        `DPoP ${challenge ? `error="${challenge}", ` : ''}algs="${DPOP_ALGORITHMS.join(' ')}"`,
+      );
+    }
     res.set('Cache-Control', 'no-store');
     res.status(status).json(body);
   };

@@ -3,12 +3,14 @@
  * TPP's existing app or to serve on its own (app.ts). It owns its bank connections and session
  * store; call `close()` when the host app shuts down.
  */
+import { createHmac } from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Registry as MetricsRegistry } from 'prom-client';
 import { countDaysLeft, type BffConfig } from './config.js';
 import type { BffContext } from './context.js';
+import { DpopVerifier, publicBaseOf } from './dpop/proof.js';
 import { BffError } from './errors.js';
 import {
   allowOrigins,
@@ -125,6 +127,26 @@ function logRequests(logger: Logger): RequestHandler {
   };
 }
 
+/**
+ * Keeps the request's path as this router sees it, before any sub-router strips a prefix: a DPoP
+ * proof's `htu` is the BFF's public base and this path, wherever the host app mounts the router.
+ */
+function recordRoutePath(): RequestHandler {
+  return (req, res, next) => {
+    res.locals.routePath = req.path;
+    next();
+  };
+}
+
+/** With `BFF_DPOP_NONCE`, every API answer hands out the current nonce (RFC 9449 §8). */
+function offerDpopNonce(dpop: DpopVerifier): RequestHandler {
+  return (_req, res, next) => {
+    const nonce = dpop.currentNonce();
+    if (nonce !== undefined) res.set('DPoP-Nonce', nonce);
+    next();
+  };
+}
+
 function requireJsonBodies(): RequestHandler {
   return (req, _res, next) => {
     const hasBody =
@@ -236,6 +258,19 @@ export function createBankConnectRouter(
     onExhausted: (record, resource, resetsAt) =>
       void events.recordBudgetExhausted(record, resource, resetsAt),
   });
+  const dpop = new DpopVerifier({
+    publicBase: publicBaseOf(config.redirectUri),
+    windowSeconds: config.dpopWindowSeconds,
+    recordProof: (id, expiresAt) => store.recordProof(id, expiresAt),
+    // Derived from the first sealing key: every instance sharing the store hands out the same.
+    nonceKey: config.dpopNonce
+      ? createHmac('sha256', config.sealingKeys[0] ?? Buffer.alloc(32))
+          .update('bank-connect dpop nonce')
+          .digest()
+      : undefined,
+    // Proofs carry the browser's wall-clock time; the injectable clock moves consent time only.
+    now: Date.now,
+  });
   const context: BffContext = {
     config,
     logger,
@@ -245,6 +280,7 @@ export function createBankConnectRouter(
     sealer,
     sessions,
     flows,
+    dpop,
     unattended,
     webhooks,
     now,
@@ -280,6 +316,7 @@ export function createBankConnectRouter(
   }
 
   const router = express.Router();
+  router.use(recordRoutePath());
   router.use(assignRequestId());
   if (metrics) router.use(countRequests(metrics));
   router.use(recordClientAddress(config.trustProxy));
@@ -311,6 +348,7 @@ export function createBankConnectRouter(
   }
   router.use(
     '/v1',
+    offerDpopNonce(dpop),
     allowOrigins(config.allowedOrigins, config.cookieMode),
     requireCsrfHeader(),
     requireJsonBodies(),

@@ -61,6 +61,11 @@ export interface StartFlowInput {
   origin: string;
   /** The session handle of a reconnect. */
   handle?: string | undefined;
+  /**
+   * The thumbprint of the DPoP key that signed the request: only it may complete the flow, and
+   * the session is bound to it. Null only where `BFF_ALLOW_BEARER_HANDLES` allows unbound flows.
+   */
+  dpopJkt: string | null;
 }
 
 export interface CompleteFlowInput {
@@ -72,6 +77,32 @@ export interface CompleteFlowInput {
   handle?: string | undefined;
   /** The customer's context, for the account list fetched after the consent. */
   psu?: PsuContext | undefined;
+  /** The thumbprint of the DPoP key that signed the request (see `StartFlowInput`). */
+  dpopJkt: string | null;
+}
+
+export interface FlowResultInput {
+  flowId: string;
+  /** The flow's PKCE verifier: the proof of being the page that started it. */
+  codeVerifier: string;
+  origin: string;
+  /** The thumbprint of the DPoP key that signed the request. */
+  dpopJkt: string;
+  psu?: PsuContext | undefined;
+}
+
+/**
+ * A flow or session bound to a key accepts only that key's proofs; `what` says which (in the
+ * message only). An unbound one accepts a request with or without a proof: the routes decide
+ * whether unbound flows are allowed at all.
+ */
+function checkKey(bound: string | null, presented: string | null, what: string): void {
+  if (bound !== null && presented !== bound) {
+    throw new BffError(
+      presented === null ? 'dpop_proof_required' : 'invalid_dpop_proof',
+      `${what} with another DPoP key than the one that signed this request`,
+    );
+  }
 }
 
 function challengeOf(verifier: string): string {
@@ -123,7 +154,12 @@ export class FlowService {
    * BFF keeps the hash of `state` and the PKCE challenge, never the state itself; a reconnect
    * names the session it renews, which must be at the same bank.
    */
-  async startFlow({ request, origin, handle }: StartFlowInput): Promise<CreateFlowResponse> {
+  async startFlow({
+    request,
+    origin,
+    handle,
+    dpopJkt,
+  }: StartFlowInput): Promise<CreateFlowResponse> {
     const { store, sessions, allowedOrigins, flowTtlSeconds } = this.#deps;
     const bank = this.#bank(request.aspsp);
     const unsupported = request.scopes.find((scope) => !bank.aspsp.scopes.includes(scope));
@@ -154,6 +190,7 @@ export class FlowService {
       status: 'pending',
       sessionId,
       completion: null,
+      dpopJkt,
     };
     if (await store.findFlowByStateHash(flow.stateHash)) {
       throw invalidRequest('state was already used', 'state');
@@ -236,9 +273,11 @@ export class FlowService {
         'codeVerifier does not match the code challenge of the flow',
       );
     }
+    checkKey(flow.dpopJkt, input.dpopJkt, 'the flow was started');
     if (flow.status === 'completed' && flow.completion) {
       const done = JSON.parse(sealer.open(flow.completion, flow.id)) as { handle: string };
       const record = await sessions.findSession(done.handle);
+      checkKey(record.dpopJkt, input.dpopJkt, 'the session is bound');
       return this.#connected(record, done.handle, input.psu);
     }
     const running = this.#completing.get(flow.id);
@@ -250,6 +289,35 @@ export class FlowService {
     const completion = this.#exchange(flow, input).finally(() => this.#completing.delete(flow.id));
     this.#completing.set(flow.id, completion);
     return completion;
+  }
+
+  /**
+   * How a flow ended, for the tab that started it and heard on its BroadcastChannel that another
+   * tab completed it: that message is only a hint (any script of the origin can post one), so the
+   * tab asks here with what only it holds, the verifier, and a proof by the key the session is
+   * bound to; it is answered the session the completion made.
+   */
+  async flowResult(input: FlowResultInput): Promise<ConnectedSession> {
+    const { store, sealer, sessions } = this.#deps;
+    const flow = await store.getFlow(input.flowId);
+    if (!flow) throw new BffError('flow_not_found', 'no such flow');
+    if (flow.origin !== input.origin) {
+      throw new BffError('origin_not_allowed', 'the flow belongs to another origin');
+    }
+    if (!equalStrings(challengeOf(input.codeVerifier), flow.codeChallenge)) {
+      throw new BffError(
+        'pkce_mismatch',
+        'codeVerifier does not match the code challenge of the flow',
+      );
+    }
+    checkKey(flow.dpopJkt, input.dpopJkt, 'the flow was started');
+    if (flow.status !== 'completed' || !flow.completion) {
+      throw new BffError('flow_not_completed', 'this flow has not been completed yet');
+    }
+    const done = JSON.parse(sealer.open(flow.completion, flow.id)) as { handle: string };
+    const record = await sessions.findSession(done.handle);
+    checkKey(record.dpopJkt, input.dpopJkt, 'the session is bound');
+    return this.#connected(record, done.handle, input.psu);
   }
 
   async #exchange(flow: FlowRecord, input: CompleteFlowInput): Promise<ConnectedSession> {
@@ -292,10 +360,15 @@ export class FlowService {
     let record: SessionRecord;
     let handle: string;
     if (flow.sessionId && input.handle) {
-      record = await sessions.renewSession(flow.sessionId, tokens, flow.scopes);
+      record = await sessions.renewSession(flow.sessionId, tokens, flow.scopes, input.dpopJkt);
       handle = input.handle;
     } else {
-      ({ record, handle } = await sessions.createSession(flow.aspsp, tokens, flow.scopes));
+      ({ record, handle } = await sessions.createSession(
+        flow.aspsp,
+        tokens,
+        flow.scopes,
+        input.dpopJkt,
+      ));
     }
     const completion = sealer.seal(JSON.stringify({ handle }), flow.id);
     await store.transitionFlow(flow.id, 'exchanging', { status: 'completed', completion });

@@ -183,27 +183,4 @@ export class UnattendedReads {
       );
     });
   }
-
-  /**
-   * Counts a read that a browser route makes without the customer (a server replaying the
-   * page's calls), or refuses it once the budget is spent: the bank would refuse it anyway.
-   */
-  async count(record: SessionRecord, resource: string): Promise<void> {
-    const { now } = this.#deps;
-    const budget = await this.#deps.sync.reserveRead(
-      record.id,
-      resource,
-      now(),
-      UNATTENDED_READS_PER_DAY,
-      UNATTENDED_WINDOW_MS,
-    );
-    if (budget.granted) return;
-    const resetsAt = budget.resetsAt ?? now() + UNATTENDED_WINDOW_MS;
-    this.#deps.onExhausted?.(record, resource, resetsAt);
-    throw new BffError(
-      'unattended_limit_reached',
-      `${UNATTENDED_READS_PER_DAY} reads of this resource without the customer in 24 hours already reached the bank: use the partner-server API, which answers from its cache`,
-      { aspsp: record.aspsp, retryAfter: Math.max(1, Math.ceil((resetsAt - now()) / 1000)) },
-    );
-  }
 }

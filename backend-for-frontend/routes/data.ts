@@ -4,9 +4,10 @@
  * date filters), identity, trusted beneficiaries, and CBPII funds confirmations.
  *
  * The BFF forwards only these routes, with fixed bank paths (RFC 10017 §6.1.4: allowlist
- * proxied destinations); cursors are sealed (account-reads.ts). A read from the customer's page
- * keeps its answer for the partner-server API; a read without the customer counts against the
- * RTS budget of four a day (partner/unattended-reads.ts).
+ * proxied destinations); cursors are sealed (account-reads.ts). These routes are the customer's
+ * page's only (an allowed Origin, a DPoP proof: http.ts, dpop/): each read is made with the
+ * customer's context and keeps its answer for the partner-server API, whose reads without the
+ * customer count against the RTS budget of four a day (partner/unattended-reads.ts).
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { FundsConfirmation, Identity, TrustedBeneficiaryList } from '../contract/index.js';
@@ -43,17 +44,6 @@ export function createDataRouter(context: BffContext): Router {
   const reads = createAccountReads(context);
   const { sealCursor, openCursor } = reads;
 
-  /**
-   * The customer's context for the bank, when the request comes from their page. Without it, the
-   * read is one without the customer (a server replaying the page's calls): it counts against
-   * the resource's budget, as the partner-server API's reads do, and is refused once spent.
-   */
-  const presence = async (req: Request, record: SessionRecord, resource: string) => {
-    const psu = readPsuContext(req, cookieMode);
-    if (!psu) await unattended.count(record, resource);
-    return psu;
-  };
-
   /** Serves a read, and keeps its answer for the partner's server when the customer made it. */
   const serveRead = async <T>(
     req: Request,
@@ -62,7 +52,7 @@ export function createDataRouter(context: BffContext): Router {
     key: ReadKey,
     read: (psu: PsuContext | undefined) => Promise<T>,
   ) => {
-    const psu = await presence(req, record, key.resource);
+    const psu = readPsuContext(req, cookieMode);
     const result = await read(psu);
     if (psu) unattended.remember(record, key, result);
     res.set('Cache-Control', 'no-store').json(result);
@@ -86,7 +76,7 @@ export function createDataRouter(context: BffContext): Router {
 
   serve(OPERATIONS.getIdentity, async ({ session }, req, res) => {
     const record = requireConsent(session, 'aisp');
-    const psu = await presence(req, record, 'end-user-identity');
+    const psu = readPsuContext(req, cookieMode);
     const { body } = await reads.get(record, psu, { path: '/end-user-identity' });
     const result: Identity = normalise(record.aspsp, () => normaliseIdentity(body));
     res.set('Cache-Control', 'no-store').json(result);
@@ -97,7 +87,7 @@ export function createDataRouter(context: BffContext): Router {
     const target = query.cursor
       ? { link: openCursor(record, 'beneficiaries', query.cursor) }
       : { path: '/trusted-beneficiaries' };
-    const psu = await presence(req, record, 'trusted-beneficiaries');
+    const psu = readPsuContext(req, cookieMode);
     const { body } = await reads.get(record, psu, target);
     const page = normalise(record.aspsp, () => normaliseBeneficiaries(body));
     const result: TrustedBeneficiaryList = {

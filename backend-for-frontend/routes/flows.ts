@@ -1,7 +1,9 @@
 /**
  * The consent flow's routes: `POST /v1/flows` starts it, the bank sends the customer to
  * `GET /v1/callback`, which hands the result back to the page, and
- * `POST /v1/flows/{id}/complete` exchanges the code once every check has passed. The flow itself
+ * `POST /v1/flows/{id}/complete` exchanges the code once every check has passed; another tab of
+ * the page that started the flow asks `POST /v1/flows/{id}/result` how it ended. Every one of
+ * them carries a DPoP proof: the key that starts a flow is the one its session is bound to. The flow itself
  * is the FlowService's (flows/flow-service.ts); these adapt it to HTTP.
  */
 import express, { type Request, type Response, type Router } from 'express';
@@ -9,7 +11,8 @@ import type { CallbackMessage } from '../contract/index.js';
 import { OPERATIONS } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
 import { BffError } from '../errors.js';
-import { limitFlows, readHandle, readPsuContext, setSessionCookie } from '../http.js';
+import { requireProof } from '../dpop/browser-auth.js';
+import { limitFlows, readPsuContext, setSessionCookie } from '../http.js';
 import type { FlowRecord } from '../sessions/store.js';
 import { renderCallbackPage } from './callback-page.js';
 import { createServe } from './operation.js';
@@ -32,11 +35,12 @@ export function createFlowsRouter(context: BffContext): Router {
 
   serve(
     OPERATIONS.createFlow,
-    async ({ body }, req, res) => {
+    async ({ body, caller }, req, res) => {
       const created = await flows.startFlow({
         request: body,
         origin: requireOrigin(req, context),
-        handle: readHandle(req, config.cookieMode),
+        handle: caller.authenticated?.handle,
+        dpopJkt: requireProof(context, caller.credentials),
       });
       res.status(201).set('Cache-Control', 'no-store').json(created);
     },
@@ -49,13 +53,35 @@ export function createFlowsRouter(context: BffContext): Router {
     ],
   );
 
-  serve(OPERATIONS.completeFlow, async ({ params, body }, req, res) => {
+  serve(OPERATIONS.completeFlow, async ({ params, body, caller }, req, res) => {
     const origin = requireOrigin(req, context);
     const session = await flows.completeFlow({
       flowId: params.flowId,
       request: body,
       origin,
-      handle: readHandle(req, config.cookieMode),
+      handle: caller.authenticated?.handle,
+      psu: readPsuContext(req, config.cookieMode),
+      dpopJkt: requireProof(context, caller.credentials),
+    });
+    if (config.cookieMode)
+      setSessionCookie(res, session.sessionHandle, Date.parse(session.expiresAt));
+    res.set('Cache-Control', 'no-store').json(session);
+  });
+
+  serve(OPERATIONS.flowResult, async ({ params, body, caller }, req, res) => {
+    const origin = requireOrigin(req, context);
+    const dpopJkt = caller.credentials.jkt;
+    if (dpopJkt === undefined) {
+      throw new BffError(
+        'dpop_proof_required',
+        'send a DPoP proof by the key the flow was started with',
+      );
+    }
+    const session = await flows.flowResult({
+      flowId: params.flowId,
+      codeVerifier: body.codeVerifier,
+      origin,
+      dpopJkt,
       psu: readPsuContext(req, config.cookieMode),
     });
     if (config.cookieMode)

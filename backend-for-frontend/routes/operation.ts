@@ -1,7 +1,8 @@
 /**
  * Serves one operation of the contract's table: registers its method and path on a router and
- * hands the handler its session (for a `session` operation, found before anything else is read:
- * a caller without a valid handle learns nothing more than 401) and its path parameters, query and
+ * hands the handler its session (for a `session` operation, found and checked against its DPoP
+ * proof before anything else is read: a caller without a valid handle and proof learns nothing
+ * more than 401) and its path parameters, query and
  * body, validated against the operation's schemas. The first problem becomes a 400
  * `invalid_request` that names the field; a query parameter that the operation does not take is
  * refused like an unknown body field.
@@ -10,8 +11,16 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Operation } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
-import { BffError, invalidRequest } from '../errors.js';
-import { handle, readHandle } from '../http.js';
+import type { BffError } from '../errors.js';
+import { invalidRequest } from '../errors.js';
+import {
+  authenticateSession,
+  readCredentials,
+  refuseMissingOrigin,
+  type AuthenticatedSession,
+  type BrowserCredentials,
+} from '../dpop/browser-auth.js';
+import { handle } from '../http.js';
 import type { SessionRecord } from '../sessions/store.js';
 
 type Parsed<S> = S extends z.ZodType ? z.infer<S> : Record<string, never>;
@@ -19,6 +28,11 @@ type Parsed<S> = S extends z.ZodType ? z.infer<S> : Record<string, never>;
 export interface OperationInput<O extends Operation> {
   /** The caller's session, for the operations whose access is `session`. */
   session: O['access'] extends 'session' ? SessionRecord : undefined;
+  /**
+   * For `session` and `browser-or-session` operations: the handle and proof the page sent, and
+   * the session they open when a handle came (already checked against its proof).
+   */
+  caller: O['access'] extends 'session' | 'browser-or-session' ? Caller : undefined;
   params: Parsed<O['params']>;
   query: Parsed<O['query']>;
   body: Parsed<O['body']>;
@@ -59,11 +73,31 @@ export function parseInput<S extends z.ZodType>(
   return result.data;
 }
 
-/** The session behind the request's handle (bearer, or the cookie in cookie mode). */
-export async function requireSession(context: BffContext, req: Request): Promise<SessionRecord> {
-  const value = readHandle(req, context.config.cookieMode);
-  if (!value) throw new BffError('session_required', 'a session handle is required');
-  return context.sessions.findSession(value);
+/** What a page presented: its credentials, and its session when it sent a handle. */
+export interface Caller {
+  credentials: BrowserCredentials;
+  authenticated: AuthenticatedSession | undefined;
+}
+
+/**
+ * Who calls: for a `session` operation the handle is required; for `browser-or-session` it
+ * opens its session when present. Either way the proof is verified before anything else is read.
+ */
+async function identifyCaller(
+  context: BffContext,
+  operation: Operation,
+  req: Request,
+): Promise<Caller | undefined> {
+  if (operation.access !== 'session' && operation.access !== 'browser-or-session') {
+    if (operation.access !== 'public') refuseMissingOrigin(req);
+    return undefined;
+  }
+  const credentials = await readCredentials(context, req);
+  if (operation.access === 'browser-or-session' && credentials.handle === undefined) {
+    refuseMissingOrigin(req);
+    return { credentials, authenticated: undefined };
+  }
+  return { credentials, authenticated: await authenticateSession(context, req, credentials) };
 }
 
 /** Reads and validates everything an operation takes from the request. */
@@ -72,9 +106,11 @@ async function readInput<O extends Operation>(
   operation: O,
   req: Request,
 ): Promise<OperationInput<O>> {
-  const session = operation.access === 'session' ? await requireSession(context, req) : undefined;
+  const caller = await identifyCaller(context, operation, req);
+  const session = operation.access === 'session' ? caller?.authenticated?.session : undefined;
   return {
     session: session as OperationInput<O>['session'],
+    caller: caller as OperationInput<O>['caller'],
     params: (operation.params ? parseInput(operation.params, req.params, 'path') : {}) as Parsed<
       O['params']
     >,

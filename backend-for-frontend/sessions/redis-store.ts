@@ -178,6 +178,7 @@ function toFlow(hash: Record<string, string>): FlowRecord | undefined {
     status: hash.status as FlowStatus,
     sessionId: hash.sessionId ?? null,
     completion: hash.completion ?? null,
+    dpopJkt: hash.dpopJkt ?? null,
   };
 }
 
@@ -189,6 +190,7 @@ function fromFlow(flow: FlowRecord): string[] {
     ...['createdAt', String(flow.createdAt), 'expiresAt', String(flow.expiresAt)],
     ...(flow.sessionId === null ? [] : ['sessionId', flow.sessionId]),
     ...(flow.completion === null ? [] : ['completion', flow.completion]),
+    ...(flow.dpopJkt === null ? [] : ['dpopJkt', flow.dpopJkt]),
   ];
 }
 
@@ -205,6 +207,7 @@ function toSession(hash: Record<string, string>): SessionRecord | undefined {
     version: Number(hash.version),
     createdAt: Number(hash.createdAt),
     updatedAt: Number(hash.updatedAt),
+    dpopJkt: hash.dpopJkt ?? null,
   };
 }
 
@@ -219,6 +222,7 @@ function fromPatch(patch: SessionPatch): string[] {
       ? ['consentExpiresAt', String(patch.consentExpiresAt)]
       : []),
     ...(patch.status !== undefined ? ['status', patch.status] : []),
+    ...(typeof patch.dpopJkt === 'string' ? ['dpopJkt', patch.dpopJkt] : []),
   ];
 }
 
@@ -446,6 +450,7 @@ export class RedisSessionStore implements SessionStore {
           ...['consentExpiresAt', String(session.consentExpiresAt)],
           ...['version', String(session.version), 'createdAt', String(session.createdAt)],
           ...['updatedAt', String(session.updatedAt)],
+          ...(session.dpopJkt === null ? [] : ['dpopJkt', session.dpopJkt]),
         ],
       }),
     );
@@ -497,6 +502,14 @@ export class RedisSessionStore implements SessionStore {
    * Every key expires by itself at the end of its retention; only the consent-end index keeps
    * the ids of sessions past theirs, and forgets them here.
    */
+  async recordProof(id: string, expiresAt: number): Promise<boolean> {
+    const ttl = Math.max(1, expiresAt - Date.now());
+    const set = await this.#send((client) =>
+      client.set(`${this.#prefix}dpop-proof:${id}`, '1', { NX: true, PX: ttl }),
+    );
+    return set === 'OK';
+  }
+
   async purgeExpired(now: number): Promise<void> {
     await this.#send((client) =>
       client.zRemRangeByScore(

@@ -99,11 +99,15 @@ export class SessionService {
     return this.#bank(aspsp).profile.readTokenLifetimes(tokens.expiresIn, now);
   }
 
-  /** Stores a new session for freshly exchanged tokens and returns its handle. */
+  /**
+   * Stores a new session for freshly exchanged tokens and returns its handle, bound to the DPoP
+   * key `dpopJkt` names (null: unbound, where `BFF_ALLOW_BEARER_HANDLES` allows it).
+   */
   async createSession(
     aspsp: string,
     tokens: TokenSet,
     requestedScopes: BankScope[],
+    dpopJkt: string | null = null,
   ): Promise<{ handle: string; record: SessionRecord }> {
     const handle = createHandle();
     const id = hashSecret(handle);
@@ -118,22 +122,29 @@ export class SessionService {
       version: 1,
       createdAt: now,
       updatedAt: now,
+      dpopJkt,
     };
     await this.#store.insertSession(record);
     return { handle, record };
   }
 
-  /** Puts fresh tokens into an existing session after a reconnect; the handle stays the same. */
+  /**
+   * Puts fresh tokens into an existing session after a reconnect; the handle stays the same. An
+   * unbound session (from before binding) is bound here to the key that renewed it: the customer
+   * has just authenticated at the bank from that browser.
+   */
   async renewSession(
     id: string,
     tokens: TokenSet,
     requestedScopes: BankScope[],
+    dpopJkt: string | null = null,
   ): Promise<SessionRecord> {
     return this.#update(id, (record) => ({
       scopes: tokens.scopes ?? requestedScopes,
       tokens: this.#sealer.seal(JSON.stringify(this.#pick(tokens)), record.id),
       ...this.#lifetimes(record.aspsp, tokens, this.#now()),
       status: 'active',
+      ...(record.dpopJkt === null && dpopJkt !== null ? { dpopJkt } : {}),
     }));
   }
 

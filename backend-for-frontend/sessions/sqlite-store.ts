@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS flows (
   expiresAt INTEGER NOT NULL,
   status TEXT NOT NULL,
   session_id TEXT,
-  completion TEXT
+  completion TEXT,
+  dpopJkt TEXT
 );
 CREATE INDEX IF NOT EXISTS flows_expiry ON flows (expiresAt);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -57,10 +58,25 @@ CREATE TABLE IF NOT EXISTS sessions (
   status TEXT NOT NULL,
   version INTEGER NOT NULL,
   createdAt INTEGER NOT NULL,
-  updatedAt INTEGER NOT NULL
+  updatedAt INTEGER NOT NULL,
+  dpopJkt TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_consent ON sessions (consentExpiresAt);
+CREATE TABLE IF NOT EXISTS dpop_proofs (
+  id TEXT PRIMARY KEY,
+  expiresAt INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** Adds the columns later versions introduced to a store file an earlier version created. */
+function addMissingColumns(db: Database.Database): void {
+  for (const table of ['flows', 'sessions']) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'dpopJkt')) {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN dpopJkt TEXT`);
+    }
+  }
+}
 
 function toFlow(row: FlowRow | undefined): FlowRecord | undefined {
   if (!row) return undefined;
@@ -85,11 +101,12 @@ export class SqliteSessionStore implements SessionStore {
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    addMissingColumns(this.#db);
     const db = this.#db;
     this.#statements = {
       insertFlow: db.prepare(
-        `INSERT INTO flows (id, stateHash, codeChallenge, aspsp, scopes, mode, origin, returnTo, createdAt, expiresAt, status, session_id, completion)
-         VALUES (@id, @stateHash, @codeChallenge, @aspsp, @scopes, @mode, @origin, @returnTo, @createdAt, @expiresAt, @status, @sessionId, @completion)`,
+        `INSERT INTO flows (id, stateHash, codeChallenge, aspsp, scopes, mode, origin, returnTo, createdAt, expiresAt, status, session_id, completion, dpopJkt)
+         VALUES (@id, @stateHash, @codeChallenge, @aspsp, @scopes, @mode, @origin, @returnTo, @createdAt, @expiresAt, @status, @sessionId, @completion, @dpopJkt)`,
       ),
       getFlow: db.prepare('SELECT * FROM flows WHERE id = ?'),
       findFlow: db.prepare('SELECT * FROM flows WHERE stateHash = ?'),
@@ -97,21 +114,26 @@ export class SqliteSessionStore implements SessionStore {
         'UPDATE flows SET status = @status, completion = COALESCE(@completion, completion) WHERE id = @id AND status = @from',
       ),
       insertSession: db.prepare(
-        `INSERT INTO sessions (id, aspsp, scopes, tokens, accessExpiresAt, consentExpiresAt, status, version, createdAt, updatedAt)
-         VALUES (@id, @aspsp, @scopes, @tokens, @accessExpiresAt, @consentExpiresAt, @status, @version, @createdAt, @updatedAt)`,
+        `INSERT INTO sessions (id, aspsp, scopes, tokens, accessExpiresAt, consentExpiresAt, status, version, createdAt, updatedAt, dpopJkt)
+         VALUES (@id, @aspsp, @scopes, @tokens, @accessExpiresAt, @consentExpiresAt, @status, @version, @createdAt, @updatedAt, @dpopJkt)`,
       ),
       getSession: db.prepare('SELECT * FROM sessions WHERE id = ?'),
       updateSession: db.prepare(
         `UPDATE sessions SET scopes = COALESCE(@scopes, scopes), tokens = COALESCE(@tokens, tokens),
            accessExpiresAt = COALESCE(@accessExpiresAt, accessExpiresAt),
            consentExpiresAt = COALESCE(@consentExpiresAt, consentExpiresAt),
-           status = COALESCE(@status, status), version = version + 1, updatedAt = @updatedAt
+           status = COALESCE(@status, status), dpopJkt = COALESCE(@dpopJkt, dpopJkt),
+           version = version + 1, updatedAt = @updatedAt
          WHERE id = @id AND version = @version`,
       ),
       deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
       purgeFlows: db.prepare('DELETE FROM flows WHERE expiresAt < ?'),
       purgeSessions: db.prepare('DELETE FROM sessions WHERE consentExpiresAt < ?'),
       ping: db.prepare('SELECT 1'),
+      recordProof: db.prepare(
+        'INSERT INTO dpop_proofs (id, expiresAt) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
+      ),
+      purgeProofs: db.prepare('DELETE FROM dpop_proofs WHERE expiresAt < ?'),
       listEnding: db.prepare(
         `SELECT * FROM sessions
          WHERE (consentExpiresAt > @at OR (consentExpiresAt = @at AND id > @id)) AND consentExpiresAt <= @until
@@ -169,6 +191,7 @@ export class SqliteSessionStore implements SessionStore {
       accessExpiresAt: patch.accessExpiresAt ?? null,
       consentExpiresAt: patch.consentExpiresAt ?? null,
       status: patch.status ?? null,
+      dpopJkt: patch.dpopJkt ?? null,
       updatedAt: Date.now(),
     });
     return Promise.resolve(result.changes === 1);
@@ -192,7 +215,12 @@ export class SqliteSessionStore implements SessionStore {
     return Promise.resolve(rows.map((row) => toSession(row) as SessionRecord));
   }
 
+  recordProof(id: string, expiresAt: number): Promise<boolean> {
+    return Promise.resolve(this.#statements.recordProof.run(id, expiresAt).changes === 1);
+  }
+
   purgeExpired(now: number): Promise<void> {
+    this.#statements.purgeProofs.run(now);
     this.#statements.purgeFlows.run(now - FLOW_RETENTION_MS);
     this.#statements.purgeSessions.run(now - SESSION_RETENTION_AFTER_CONSENT_MS);
     this.sync.purge(now, UNATTENDED_WINDOW_MS);

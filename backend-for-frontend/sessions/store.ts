@@ -36,6 +36,12 @@ export interface FlowRecord {
   sessionId: string | null;
   /** Once completed: the sealed handle, so a second completion (same verifier) is idempotent. */
   completion: string | null;
+  /**
+   * The thumbprint (RFC 7638) of the DPoP key that started the flow: only that key may complete
+   * it, and the session is bound to it. Null only for a flow started without a proof, which
+   * `BFF_ALLOW_BEARER_HANDLES` allows.
+   */
+  dpopJkt: string | null;
 }
 
 export type SessionStatus = 'active' | 'reauth_required';
@@ -55,10 +61,18 @@ export interface SessionRecord {
   version: number;
   createdAt: number;
   updatedAt: number;
+  /**
+   * The thumbprint of the browser key the handle is bound to (RFC 9449 §6): every call must
+   * carry a proof signed by it. Null for an unbound handle (before binding, or migration).
+   */
+  dpopJkt: string | null;
 }
 
 export type SessionPatch = Partial<
-  Pick<SessionRecord, 'scopes' | 'tokens' | 'accessExpiresAt' | 'consentExpiresAt' | 'status'>
+  Pick<
+    SessionRecord,
+    'scopes' | 'tokens' | 'accessExpiresAt' | 'consentExpiresAt' | 'status' | 'dpopJkt'
+  >
 >;
 
 /**
@@ -122,6 +136,11 @@ export interface SessionStore {
     until: number,
     limit: number,
   ): Promise<SessionRecord[]>;
+  /**
+   * Records a DPoP proof's id (a hash of its key and `jti`) until `expiresAt`: true the first
+   * time, false when any instance sharing the store recorded it already (a replay).
+   */
+  recordProof(id: string, expiresAt: number): Promise<boolean>;
   /** Deletes flows and sessions past their retention. */
   purgeExpired(now: number): Promise<void>;
   /** Throws if the store cannot serve requests (for /readyz). */

@@ -59,6 +59,7 @@ function makeSession(index: number, now: number): SessionRecord {
     version: 0,
     createdAt: now,
     updatedAt: now,
+    dpopJkt: null,
   };
 }
 

@@ -133,7 +133,12 @@ describe('BFF data endpoints', () => {
             headers: {
               Origin: PARTNER_ORIGIN,
               'X-Bank-Connect': '1',
-              Authorization: `Bearer ${handles.get('azur') ?? ''}`,
+              Authorization: `DPoP ${handles.get('azur') ?? ''}`,
+              DPoP: bff.dpopKey.signSync({
+                htm: 'GET',
+                htu: `${bff.url}/v1/accounts/%2E%2E/balances`,
+                handle: handles.get('azur') ?? '',
+              }),
             },
           },
           (response) => {

@@ -11,6 +11,9 @@ import { createPkce, driveConsent } from '../support/consent-driver.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { bankCalls } from '../reliability/support/harness.js';
 
+/** The thumbprint of the page's DPoP key: the routes verify the proof, the service binds to it. */
+const JKT = 'test-key-thumbprint';
+
 describe('FlowService', () => {
   let sandbox: TestSandbox;
   let bff: TestBff;
@@ -50,7 +53,12 @@ describe('FlowService', () => {
       mode: 'redirect',
       returnTo: RETURN_TO,
     };
-    const created = await flows.startFlow({ request, origin: PARTNER_ORIGIN, handle });
+    const created = await flows.startFlow({
+      request,
+      origin: PARTNER_ORIGIN,
+      handle,
+      dpopJkt: JKT,
+    });
     const back = await driveConsent(created.authorizationUrl);
     const answer = back.searchParams;
     const completion = {
@@ -79,6 +87,7 @@ describe('FlowService', () => {
       flowId: created.flowId,
       request: completion,
       origin: PARTNER_ORIGIN,
+      dpopJkt: JKT,
     });
     assert.match(session.sessionHandle, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(session.aspsp, 'mistral');
@@ -107,6 +116,7 @@ describe('FlowService', () => {
         flowId: created.flowId,
         request: { ...completion, ...override },
         origin: PARTNER_ORIGIN,
+        dpopJkt: JKT,
       });
     await assert.rejects(complete({ state: createPkce().verifier }), { code: 'state_mismatch' });
     await assert.rejects(complete({ codeVerifier: createPkce().verifier }), {
@@ -117,6 +127,7 @@ describe('FlowService', () => {
         flowId: created.flowId,
         request: completion,
         origin: 'https://other.example',
+        dpopJkt: JKT,
       }),
       { code: 'origin_not_allowed' },
     );
@@ -129,7 +140,12 @@ describe('FlowService', () => {
     const outcome = await flows.receiveCallback(answer);
     assert.equal(outcome.kind === 'deliver' && outcome.response.get('error'), 'flow_expired');
     await assert.rejects(
-      flows.completeFlow({ flowId: created.flowId, request: completion, origin: PARTNER_ORIGIN }),
+      flows.completeFlow({
+        flowId: created.flowId,
+        request: completion,
+        origin: PARTNER_ORIGIN,
+        dpopJkt: JKT,
+      }),
       { code: 'flow_expired' },
     );
     assert.equal(await tokenCalls('mistral'), 0);
@@ -138,7 +154,12 @@ describe('FlowService', () => {
   it('spends the code once for concurrent completions, and answers a second one the same session', async () => {
     const { created, answer, completion } = await consent();
     await flows.receiveCallback(answer);
-    const input = { flowId: created.flowId, request: completion, origin: PARTNER_ORIGIN };
+    const input = {
+      flowId: created.flowId,
+      request: completion,
+      origin: PARTNER_ORIGIN,
+      dpopJkt: JKT,
+    };
     const sessions = await Promise.all([1, 2, 3, 4, 5].map(() => flows.completeFlow(input)));
     assert.equal(new Set(sessions.map((session) => session.sessionHandle)).size, 1);
     const again = await flows.completeFlow(input);
@@ -153,6 +174,7 @@ describe('FlowService', () => {
       flowId: first.created.flowId,
       request: first.completion,
       origin: PARTNER_ORIGIN,
+      dpopJkt: JKT,
     });
     await assert.rejects(consent('azur', sessionHandle), { code: 'invalid_request' });
     const renewal = await consent('mistral', sessionHandle);
@@ -161,6 +183,7 @@ describe('FlowService', () => {
       flowId: renewal.created.flowId,
       request: renewal.completion,
       origin: PARTNER_ORIGIN,
+      dpopJkt: JKT,
     };
     await assert.rejects(flows.completeFlow(input), { code: 'session_required' });
     const renewed = await flows.completeFlow({ ...input, handle: sessionHandle });

@@ -42,6 +42,11 @@ describe('the router mounted in a partner app', () => {
           'X-Bank-Connect': '1',
           'Content-Type': 'application/json',
           'X-Forwarded-For': forwardedFor,
+          // Signed for the public URL the BFF is configured with, which the router checks `htu` against.
+          DPoP: bff.dpopKey.signSync({
+            htm: 'POST',
+            htu: new URL('/v1/flows', bff.config.redirectUri).href,
+          }),
         },
         body: JSON.stringify(flowRequestBody()),
       }).then((response) => response.status);

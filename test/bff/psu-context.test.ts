@@ -1,6 +1,7 @@
 /**
  * The customer's context reaches a bank only when the customer is there: a call from their page
- * (an allowed Origin) carries the PSU headers the bank asks for, a call from anywhere else none.
+ * (an allowed Origin, or the same origin) carries the PSU headers the bank asks for; a call from
+ * anywhere else is refused before any bank sees it (servers read through /partner/v1).
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -49,27 +50,31 @@ describe('the PSU context sent to banks', () => {
     }
   });
 
-  it('claims no presence for a call without the page’s Origin: the bank counts it unattended', async () => {
-    const response = await bff.call('GET', '/v1/accounts', {
-      handle: handles.get('azur'),
-      origin: null,
-    });
-    assert.equal(response.status, 200);
-    assert.equal(await unattended('azur'), 1);
-    await bff.call('GET', '/v1/accounts', { handle: handles.get('azur') });
-    assert.equal(await unattended('azur'), 1, 'the page’s own call is not counted');
+  it('refuses a call without the page’s Origin before any bank sees it: servers use /partner/v1', async () => {
+    for (const bank of ['azur', 'lumiere']) {
+      const response = await bff.call('GET', '/v1/accounts', {
+        handle: handles.get(bank),
+        origin: null,
+      });
+      assert.equal(response.status, 403, bank);
+      assert.equal(((await response.json()) as ApiError).error, 'origin_not_allowed');
+      assert.equal((await bankCalls(sandbox, bank))['GET /accounts'], undefined, bank);
+      assert.equal(await unattended(bank), 0, bank);
+    }
   });
 
-  it('does not call a bank that serves only a present customer, and says why', async () => {
+  it('counts a same-origin read, which browsers send without Origin, as the customer’s', async () => {
     const response = await bff.call('GET', '/v1/accounts', {
       handle: handles.get('lumiere'),
       origin: null,
+      headers: {
+        'Sec-Fetch-Site': 'same-origin',
+        'User-Agent': 'Mozilla/5.0 (bank-connect tests)',
+        'Accept-Language': 'fr-FR',
+      },
     });
-    assert.equal(response.status, 502);
-    const error = (await response.json()) as ApiError;
-    assert.equal(error.error, 'bank_error');
-    assert.match(error.message, /only calls the customer is present for/);
-    assert.equal((await bankCalls(sandbox, 'lumiere'))['GET /accounts'], undefined);
+    assert.equal(response.status, 200);
+    assert.equal(await unattended('lumiere'), 0);
   });
 
   it('names the PSU header a bank requires that the customer’s browser did not send', async () => {

@@ -42,8 +42,8 @@ function describeAccess(operation: Operation, csrf: boolean): string {
   const schemes = operation.security.map((entry) => Object.keys(entry)[0] ?? 'none');
   const session = schemes.includes('sessionHandle')
     ? schemes.includes('none')
-      ? 'a session handle when it reconnects a session'
-      : 'a session handle (`Authorization: Bearer`, or the cookie in cookie mode)'
+      ? "a DPoP proof by the page's key (`DPoP`); a session handle too when it reconnects a session"
+      : 'a session handle with its DPoP proof (`Authorization: DPoP` and `DPoP`), or the cookie in cookie mode'
     : '';
   if (!csrf) return 'public';
   return ['an allowed `Origin` and `X-Bank-Connect: 1`', session].filter(Boolean).join('; ');

@@ -667,6 +667,7 @@ describe('attacks on the BFF', () => {
             Origin: PARTNER_ORIGIN,
             'X-Bank-Connect': '1',
             'Content-Type': 'application/json',
+            DPoP: limited.dpopKey.signSync({ htm: 'POST', htu: `${limited.url}/v1/flows` }),
           },
           body: JSON.stringify(flowRequestBody()),
         });

@@ -464,6 +464,7 @@ describe('fuzzing every BFF input', () => {
             .map((bytes) => Buffer.from(bytes).toString('latin1')),
         },
       );
+    const validProof = await bff.dpopKey.sign({ htm: 'GET', htu: `${bff.url}/v1/session` });
     const endpoints: Array<[string, string, string]> = [
       ['GET', '/v1/aspsps', ''],
       ['GET', '/v1/session', ''],
@@ -481,6 +482,16 @@ describe('fuzzing every BFF input', () => {
         headerValue(`Bearer ${'A'.repeat(43)}`),
         fc.string({ unit: 'binary', maxLength: 60 }).map((value) => `Bearer ${value}`),
         fc.constantFrom('Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `bearer ${'A'.repeat(43)}`),
+        headerValue(`DPoP ${'A'.repeat(43)}`),
+        fc.constantFrom('DPoP', 'DPoP ', `dpop ${'A'.repeat(43)}`),
+      ),
+      // A DPoP header: none, a real proof (for another URL), hostile text, JWS-shaped junk.
+      dpop: fc.oneof(
+        headerValue(validProof),
+        fc
+          .tuple(fc.base64String({ maxLength: 80 }), fc.base64String({ maxLength: 200 }))
+          .map(([head, body]) => `${head}.${body}.${'A'.repeat(86)}`),
+        fc.string({ unit: 'binary-ascii', maxLength: 5_000 }).map(printable),
       ),
       origin: headerValue(PARTNER_ORIGIN),
       csrf: headerValue('1'),
@@ -498,6 +509,7 @@ describe('fuzzing every BFF input', () => {
       };
       add('Authorization', input.authorization);
       add('Origin', input.origin);
+      add('DPoP', input.dpop);
       add('X-Bank-Connect', input.csrf);
       add('X-Request-ID', input.requestId);
       add('Content-Type', input.contentType);
@@ -607,7 +619,8 @@ describe('fuzzing every BFF input', () => {
               'Connection: close',
               `Origin: ${PARTNER_ORIGIN}`,
               'X-Bank-Connect: 1',
-              `Authorization: Bearer ${handle}`,
+              `Authorization: DPoP ${handle}`,
+              `DPoP: ${bff.dpopKey.signSync({ htm: method, htu: `${bff.url}${path}`, handle })}`,
               ...(body ? ['Content-Type: application/json', `Content-Length: ${body.length}`] : []),
               '',
               '',
@@ -671,7 +684,7 @@ describe('fuzzing every BFF input', () => {
           identity: '/v1/identity',
         }[input.route];
         const response = await bff.call('GET', path, {
-          headers: input.handle === undefined ? {} : { Authorization: `Bearer ${input.handle}` },
+          ...(input.handle === undefined ? {} : { handle: input.handle }),
         });
         const status = response.status;
         await check(response, `${path.slice(0, 100)} ${input.handle ?? ''}`);

@@ -45,6 +45,7 @@ function makeFlow(overrides: Partial<FlowRecord> = {}): FlowRecord {
     status: 'pending',
     sessionId: null,
     completion: null,
+    dpopJkt: null,
     ...overrides,
   };
 }
@@ -62,6 +63,7 @@ function makeSession(overrides: Partial<SessionRecord> = {}): SessionRecord {
     version: 1,
     createdAt: now,
     updatedAt: now,
+    dpopJkt: null,
     ...overrides,
   };
 }

@@ -79,13 +79,29 @@ describe('soak: GET /v1/accounts under sustained load', () => {
       url: `${bff.url}/v1/accounts`,
       method: 'GET',
       headers: {
-        Authorization: `Bearer ${handle}`,
+        Authorization: `DPoP ${handle}`,
         Origin: PARTNER_ORIGIN,
         'X-Bank-Connect': '1',
         // What the page's browser sends, which the bank wants as the customer's context.
         'User-Agent': 'Mozilla/5.0 (soak)',
         'Accept-Language': 'fr-FR',
       },
+      // The page signs a fresh DPoP proof for every call: so does the load.
+      requests: [
+        {
+          setupRequest: (request) => ({
+            ...request,
+            headers: {
+              ...request.headers,
+              DPoP: bff.dpopKey.signSync({
+                htm: 'GET',
+                htu: `${bff.url}/v1/accounts`,
+                handle,
+              }),
+            },
+          }),
+        },
+      ],
       connections: CONNECTIONS,
       duration,
       timeout: 10,

@@ -275,6 +275,7 @@ describe('webhook delivery across restarts and instances', () => {
             version: 1,
             createdAt: Date.now(),
             updatedAt: Date.now(),
+            dpopJkt: null,
           });
           const sessions = [0, 0, 0, 1, 5, 100].map(make);
           for (const session of sessions) await store.insertSession(session);

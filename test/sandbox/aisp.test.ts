@@ -357,6 +357,11 @@ describe('sandbox AISP and CBPII APIs', () => {
     });
 
     it('limits history to 90 days without extended_transaction_history', async () => {
+      // The bank counts days in Paris: after 23:00 UTC a UTC date would be a day off its window.
+      const parisDaysAgo = (days: number) =>
+        new Date(Date.now() - days * 86_400_000).toLocaleDateString('sv-SE', {
+          timeZone: 'Europe/Paris',
+        });
       const fetchAll = async (bearer: string) => {
         const accounts = await body(
           await sandbox.callApi('bocage', '/accounts', { token: bearer }),
@@ -365,7 +370,7 @@ describe('sandbox AISP and CBPII APIs', () => {
         const page = await body(
           await sandbox.callApi(
             'bocage',
-            `/accounts/${id}/transactions?dateFrom=${new Date(Date.now() - 92 * 86_400_000).toISOString().slice(0, 10)}`,
+            `/accounts/${id}/transactions?dateFrom=${parisDaysAgo(92)}`,
             {
               token: bearer,
             },
@@ -373,7 +378,7 @@ describe('sandbox AISP and CBPII APIs', () => {
         );
         return (page.transactions as Json[]).map((t) => String(t.bookingDate).slice(0, 10));
       };
-      const limit = new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10);
+      const limit = parisDaysAgo(90);
       const plain = await fetchAll(token('bocage'));
       assert.ok(plain.length > 0);
       assert.ok(plain.every((date) => date >= limit));

@@ -21,6 +21,7 @@ import { listen, type RunningBff } from '../../backend-for-frontend/server.js';
 import { buildRegistryFromSandbox } from '../../demo/sandbox/registry-document.js';
 import { createPkce, driveConsent, type ConsentChoices } from './consent-driver.js';
 import { createContractChecker } from './contract.js';
+import { createDpopKey, type TestDpopKey } from './dpop.js';
 import { CLIENT_ID, QSEALC_URL, type TestSandbox } from './sandbox.js';
 
 export const PARTNER_ORIGIN = 'https://partner.example';
@@ -31,7 +32,9 @@ export interface TestBff extends RunningBff {
   dir: string;
   /** Everything the BFF logged, as written. */
   logs: string[];
-  /** Calls the BFF as the partner page would. */
+  /** The page's DPoP key: `call` signs a proof with it unless told otherwise. */
+  dpopKey: TestDpopKey;
+  /** Calls the BFF as the partner page would, with a fresh DPoP proof by `dpopKey`. */
   call(method: string, path: string, options?: CallOptions): Promise<Response>;
   /** Runs a whole consent through the BFF; returns the connected session. */
   connect(aspsp: string, options?: ConnectOptions): Promise<ConnectedSession>;
@@ -42,6 +45,12 @@ export interface TestBff extends RunningBff {
 
 export interface CallOptions {
   handle?: string;
+  /** The key to sign the proof with (default: the BFF's `dpopKey`); false: send no proof. */
+  dpop?: TestDpopKey | false;
+  /** A `DPoP` header to send as it is, instead of signing one. */
+  proof?: string;
+  /** How the handle is sent (default `DPoP`). */
+  scheme?: 'DPoP' | 'Bearer';
   body?: unknown;
   origin?: string | null;
   headers?: Record<string, string>;
@@ -61,6 +70,8 @@ export interface StartedFlow {
   verifier: string;
 }
 
+let sharedDpopKey: Promise<TestDpopKey> | undefined;
+
 export async function startTestBff(
   sandbox: TestSandbox,
   options: {
@@ -69,6 +80,11 @@ export async function startTestBff(
     now?: () => number;
     /** How often the webhook dispatcher and scheduler run by themselves. */
     webhookIntervals?: BankConnectDeps['webhookIntervals'];
+    /**
+     * Another instance's redirect URI, as instances behind one load balancer share it: proofs
+     * are then signed for that instance's URL, the public one.
+     */
+    redirectUri?: string;
   } = {},
 ): Promise<TestBff> {
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'bff-')));
@@ -114,7 +130,8 @@ export async function startTestBff(
     ...(options.now ? { now: options.now } : {}),
     ...(options.webhookIntervals ? { webhookIntervals: options.webhookIntervals } : {}),
   });
-  const redirectUri = `${running.url}/v1/callback`;
+  const redirectUri = options.redirectUri ?? `${running.url}/v1/callback`;
+  const publicUrl = redirectUri.slice(0, -'/v1/callback'.length);
   const config = { ...provisional, redirectUri };
   await running.close();
   const bound = await listen(
@@ -135,7 +152,23 @@ export async function startTestBff(
     >[0],
   );
 
+  // One key per test process, like one browser: instances that share a store accept its proofs.
+  const dpopKey = await (sharedDpopKey ??= createDpopKey());
+  let nonce: string | undefined;
+  const sign = async (method: string, route: string, call: CallOptions) => {
+    if (call.proof !== undefined) return call.proof;
+    const key = call.dpop ?? dpopKey;
+    if (key === false) return undefined;
+    return key.sign({
+      htm: method,
+      htu: `${publicUrl}${route.split('?')[0] ?? ''}`,
+      ...(call.handle ? { handle: call.handle } : {}),
+      ...(nonce === undefined ? {} : { nonce }),
+    });
+  };
+
   const call = async (method: string, route: string, call: CallOptions = {}) => {
+    const proof = await sign(method, route, call);
     const headers: Record<string, string> = {
       // What a partner page's browser sends, which banks want as the customer's context.
       ...(call.origin === null
@@ -146,7 +179,8 @@ export async function startTestBff(
           }),
       ...(call.csrf === false ? {} : { 'X-Bank-Connect': '1' }),
       ...(call.origin === null ? {} : { Origin: call.origin ?? PARTNER_ORIGIN }),
-      ...(call.handle ? { Authorization: `Bearer ${call.handle}` } : {}),
+      ...(call.handle ? { Authorization: `${call.scheme ?? 'DPoP'} ${call.handle}` } : {}),
+      ...(proof === undefined ? {} : { DPoP: proof }),
       ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }),
       ...call.headers,
     };
@@ -158,6 +192,7 @@ export async function startTestBff(
         ? {}
         : { body: typeof call.body === 'string' ? call.body : JSON.stringify(call.body) }),
     });
+    nonce = response.headers.get('dpop-nonce') ?? nonce;
     contract.checkAnswer(
       method,
       route,
@@ -173,6 +208,7 @@ export async function startTestBff(
     config: { ...config, port: Number(new URL(running.url).port) },
     dir,
     logs,
+    dpopKey,
     call,
     connect: async (aspsp, connectOptions = {}) => {
       const started = await startFlow(bff, aspsp, connectOptions);

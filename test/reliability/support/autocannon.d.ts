@@ -15,8 +15,17 @@ declare module 'autocannon' {
     p99: number;
     p99_9: number;
   }
+  /** One request as autocannon builds it; `setupRequest` may change it before each send. */
+  interface RequestSpec {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    setupRequest?: (request: RequestSpec) => RequestSpec;
+  }
   interface Options {
     url: string;
+    requests?: RequestSpec[];
     method?: string;
     headers?: Record<string, string>;
     connections?: number;
