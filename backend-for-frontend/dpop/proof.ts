@@ -12,7 +12,13 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { Request } from 'express';
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from 'jose';
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  importJWK,
+  jwtVerify,
+  type CryptoKey,
+} from 'jose';
 import { BffError } from '../errors.js';
 
 /** ES256 only: what WebCrypto's P-256 keys sign, and all the widget ever sends. */
@@ -21,6 +27,17 @@ export const DPOP_ALGORITHMS = ['ES256'] as const;
 export const MAX_PROOF_LENGTH = 4096;
 const JTI = /^[\x21-\x7e]{16,128}$/;
 const NONCE_BUCKET_MS = 5 * 60_000;
+/**
+ * Public keys already imported, with their thumbprints: a page signs every call with one key, and
+ * importing a JWK costs more than the signature check (bench: `npm run bench -- --only=verify`).
+ * A bounded map, oldest out first; a flood of new keys costs its senders, not the cache's size.
+ */
+const KEY_CACHE_SIZE = 1_000;
+
+interface ImportedKey {
+  key: CryptoKey;
+  jkt: string;
+}
 
 /** What a verified proof tells: the key's thumbprint (RFC 7638), the session is bound to it. */
 export interface VerifiedProof {
@@ -65,6 +82,7 @@ export function readRoutePath(req: Request): string {
 
 export class DpopVerifier {
   readonly #options: DpopVerifierOptions;
+  readonly #keys = new Map<string, ImportedKey>();
 
   constructor(options: DpopVerifierOptions) {
     this.#options = options;
@@ -123,9 +141,18 @@ export class DpopVerifier {
     if ('d' in jwk || 'p' in jwk || 'k' in jwk) {
       throw refuse('the proof’s jwk must be a public key, without private members');
     }
+    if (
+      jwk.kty !== 'EC' ||
+      jwk.crv !== 'P-256' ||
+      typeof jwk.x !== 'string' ||
+      typeof jwk.y !== 'string'
+    ) {
+      throw refuse('the proof’s jwk must be a P-256 public key');
+    }
+    const imported = await this.#importKey(jwk.x, jwk.y);
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(raw, EmbeddedJWK, {
+      ({ payload } = await jwtVerify(raw, imported.key, {
         typ: 'dpop+jwt',
         algorithms: [...DPOP_ALGORITHMS],
       }));
@@ -152,7 +179,7 @@ export class DpopVerifier {
     if (this.requiresNonce && !this.#acceptsNonce(payload.nonce)) {
       throw new BffError('use_dpop_nonce', 'sign the proof again with the nonce in DPoP-Nonce');
     }
-    const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+    const { jkt } = imported;
     // Kept as long as the proof could be accepted: iat at most `windowSeconds` in the past.
     const expiresAt = Math.ceil((iat + windowSeconds) * 1000);
     const first = await this.#options.recordProof(
@@ -161,6 +188,26 @@ export class DpopVerifier {
     );
     if (!first) throw refuse('this proof was used already: sign one per request');
     return { jkt };
+  }
+
+  /** The P-256 public key (x, y) as a WebCrypto key, and its thumbprint: imported once. */
+  async #importKey(x: string, y: string): Promise<ImportedKey> {
+    const id = `${x}.${y}`;
+    const cached = this.#keys.get(id);
+    if (cached) return cached;
+    const jwk = { kty: 'EC', crv: 'P-256', x, y };
+    let key: CryptoKey;
+    try {
+      key = (await importJWK(jwk, 'ES256')) as CryptoKey;
+    } catch {
+      throw refuse('the proof’s jwk is not a P-256 public key');
+    }
+    const imported = { key, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
+    if (this.#keys.size >= KEY_CACHE_SIZE) {
+      this.#keys.delete(this.#keys.keys().next().value as string);
+    }
+    this.#keys.set(id, imported);
+    return imported;
   }
 }
 

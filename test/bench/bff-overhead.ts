@@ -1,6 +1,6 @@
 /**
- * BFF overhead: `GET /v1/accounts` through the BFF (session lookup, unsealing, signing, mTLS to
- * the bank, normalisation) against the same call made straight to the sandbox bank over mTLS
+ * BFF overhead: `GET /v1/accounts` through the BFF (a DPoP proof verified and its jti recorded,
+ * session lookup, unsealing, signing, mTLS to the bank, normalisation) against the same call made straight to the sandbox bank over mTLS
  * with a request signed once, same concurrency, same duration, runs alternating, in one process
  * run. The sandbox and the BFF run in child processes; this process only generates load.
  */
@@ -10,7 +10,12 @@ import { SANDBOX_BANKS } from '../../demo/sandbox/banks.js';
 import { loadTestPki } from '../support/pki.js';
 import { CLIENT_ID, QSEALC_URL } from '../support/sandbox.js';
 import { runLoad, type LoadResult, type LoadTarget } from './support/load.js';
-import { connectThroughBff, partnerHeaders, startStack } from './support/stack.js';
+import {
+  benchPageKey,
+  connectThroughBff,
+  partnerHeadersSync,
+  startStack,
+} from './support/stack.js';
 import { summarise, type Figure } from './support/stats.js';
 
 export interface BffOverheadOptions {
@@ -100,10 +105,13 @@ export async function measureBffOverhead(
     const token = stack.sandbox.info.accessToken;
     if (!bff || !token) throw new Error('the stack did not start a BFF and a bank session');
     const session = await connectThroughBff(bff.info.url, bank);
+    const key = await benchPageKey();
     const viaBff: LoadTarget = {
       origin: bff.info.url,
       path: '/v1/accounts',
-      headers: partnerHeaders(session.sessionHandle),
+      // A fresh proof for every request, as the page signs one: the BFF verifies each.
+      headers: () =>
+        partnerHeadersSync(key, 'GET', `${bff.info.url}/v1/accounts`, session.sessionHandle),
     };
     const tls = { ca: pki['ca.pem'], cert: pki['tpp-qwac.pem'], key: pki['tpp-qwac-key.pem'] };
     const direct = async (): Promise<LoadTarget> => ({

@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { createMtlsAgent } from '../support/mtls.js';
 import { loadTestPki } from '../support/pki.js';
-import { connectThroughBff, partnerHeaders, startStack } from './support/stack.js';
+import {
+  benchPageKey,
+  connectThroughBff,
+  partnerHeadersSync,
+  startStack,
+} from './support/stack.js';
 import { summarise, type Figure } from './support/stats.js';
 
 const BANK = 'azur';
@@ -61,7 +66,7 @@ async function storm(
     };
     const urls = stack.bffs.map((bff) => bff.info.url);
     const session = await connectThroughBff(urls[0] ?? '', BANK);
-    const headers = partnerHeaders(session.sessionHandle);
+    const key = await benchPageKey();
     const calls: number[] = [];
     const totals: number[] = [];
     const succeeded: number[] = [];
@@ -72,6 +77,7 @@ async function storm(
       const statuses = await Promise.all(
         Array.from({ length: options.requests }, async (_, index) => {
           const url = `${urls[index % urls.length] ?? ''}/v1/accounts`;
+          const headers = partnerHeadersSync(key, 'GET', url, session.sessionHandle);
           const response = await request(url, { headers, dispatcher: client });
           await response.body.text();
           return response.statusCode;

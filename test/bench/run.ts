@@ -5,7 +5,7 @@
  * and the others still run.
  *
  *   npx tsx test/bench/run.ts                    every benchmark
- *   npx tsx test/bench/run.ts --only=flow,size   some of them (size, speed, dpop, overhead, storm, sessions, flow)
+ *   npx tsx test/bench/run.ts --only=flow,size   some of them (size, speed, dpop, verify, overhead, storm, sessions, flow)
  *   npx tsx test/bench/run.ts --profile          also a CPU profile of the BFF under load
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureBffOverhead } from './bff-overhead.js';
 import { measureDpopProofs } from './dpop-browser.js';
+import { measureDpopVerify } from './dpop-verify.js';
 import { measureFlow } from './flow.js';
 import { measureRefreshStorm } from './refresh-storm.js';
 import { measureSessions } from './sessions.js';
@@ -30,6 +31,7 @@ const BENCHES = {
   size: () => measureWidgetSize(),
   speed: () => measureWidgetSpeed(),
   dpop: () => measureDpopProofs(),
+  verify: () => measureDpopVerify(),
   overhead: () => measureBffOverhead(),
   storm: () => measureRefreshStorm({ runs: 1 }),
   sessions: () => measureSessions(),

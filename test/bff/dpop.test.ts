@@ -202,6 +202,16 @@ describe('DPoP-bound session handles', () => {
             .sign(privateKey);
         },
       ],
+      [
+        'with a jwk of another curve',
+        async () => {
+          const { publicKey } = await generateKeyPair('ES384', { extractable: true });
+          return bff.dpopKey.sign(
+            { htm: 'GET', htu: `${bff.url}/v1/session`, handle: session.sessionHandle },
+            { jwk: await exportJWK(publicKey) },
+          );
+        },
+      ],
       ['with a forged signature', async () => `${(await proofFor()).slice(0, -8)}AAAAAAAA`],
       ['that is not a JWS', () => Promise.resolve('not-a-proof')],
       ['oversized', () => proofFor({ extra: { padding: 'x'.repeat(5_000) } })],

@@ -10,7 +10,8 @@ import { percentile } from './stats.js';
 export interface LoadTarget {
   origin: string;
   path: string;
-  headers: Record<string, string>;
+  /** The request's headers, or a function that makes them for each request (a fresh DPoP proof). */
+  headers: Record<string, string> | (() => Record<string, string>);
   /** TLS options for the connections (client certificate, CA). */
   tls?: { ca: string; cert: string; key: string };
 }
@@ -45,7 +46,7 @@ export async function runLoad(
         const response = await pool.request({
           method: 'GET',
           path: target.path,
-          headers: target.headers,
+          headers: typeof target.headers === 'function' ? target.headers() : target.headers,
         });
         await response.body.text();
         if (response.statusCode === 200) latencies.push(performance.now() - sent);

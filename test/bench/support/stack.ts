@@ -9,6 +9,7 @@ import type {
   CreateFlowResponse,
 } from '../../../backend-for-frontend/contract/index.js';
 import { createPkce, driveConsent } from '../../support/consent-driver.js';
+import { createDpopKey, type TestDpopKey } from '../../support/dpop.js';
 import type { BffChildInfo } from './bff-child.js';
 import { findFreePort, startChild, type Child } from './processes.js';
 import type { SandboxChildInfo } from './sandbox-child.js';
@@ -76,16 +77,43 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-/** The headers the partner page sends to the BFF. */
-export function partnerHeaders(handle?: string): Record<string, string> {
+/** The partner page's DPoP key: one for the whole bench process, like one browser. */
+const pageKey = createDpopKey();
+
+/**
+ * The headers the partner page sends to the BFF for `method url`: with a fresh DPoP proof, and the
+ * session handle when it has one. Sign once per request: the BFF refuses a proof seen before.
+ */
+export async function partnerHeaders(
+  method: string,
+  url: string,
+  handle?: string,
+): Promise<Record<string, string>> {
+  const key = await pageKey;
+  return partnerHeadersSync(key, method, url, handle);
+}
+
+/** `partnerHeaders` with the key at hand, for load generators that sign for every request. */
+export function partnerHeadersSync(
+  key: TestDpopKey,
+  method: string,
+  url: string,
+  handle?: string,
+): Record<string, string> {
   return {
     'X-Bank-Connect': '1',
     Origin: PARTNER_ORIGIN,
     // What the page's browser sends, which banks want as the customer's context.
     'User-Agent': 'Mozilla/5.0 (bench)',
     'Accept-Language': 'fr-FR',
-    ...(handle ? { Authorization: `Bearer ${handle}` } : {}),
+    DPoP: key.signSync({ htm: method, htu: url, ...(handle ? { handle } : {}) }),
+    ...(handle ? { Authorization: `DPoP ${handle}` } : {}),
   };
+}
+
+/** The page's key, for `partnerHeadersSync`. */
+export function benchPageKey(): Promise<TestDpopKey> {
+  return pageKey;
 }
 
 /** Runs a whole redirect-mode consent through the BFF at `bffUrl` and returns the session. */
@@ -94,7 +122,10 @@ export async function connectThroughBff(bffUrl: string, aspsp: string): Promise<
   const state = createPkce().verifier;
   const created = await fetch(`${bffUrl}/v1/flows`, {
     method: 'POST',
-    headers: { ...partnerHeaders(), 'Content-Type': 'application/json' },
+    headers: {
+      ...(await partnerHeaders('POST', `${bffUrl}/v1/flows`)),
+      'Content-Type': 'application/json',
+    },
     body: JSON.stringify({
       aspsp,
       scopes: ['aisp'],
@@ -113,9 +144,10 @@ export async function connectThroughBff(bffUrl: string, aspsp: string): Promise<
     new URL(callback.headers.get('location') ?? '', bffUrl).hash.slice(1),
   );
   const iss = fragment.get('iss');
-  const completed = await fetch(`${bffUrl}/v1/flows/${flow.flowId}/complete`, {
+  const completeUrl = `${bffUrl}/v1/flows/${flow.flowId}/complete`;
+  const completed = await fetch(completeUrl, {
     method: 'POST',
-    headers: { ...partnerHeaders(), 'Content-Type': 'application/json' },
+    headers: { ...(await partnerHeaders('POST', completeUrl)), 'Content-Type': 'application/json' },
     body: JSON.stringify({
       code: fragment.get('code'),
       state: fragment.get('state'),
