@@ -107,7 +107,7 @@ export function isOriginMissing(req: Request): boolean {
  * any page) is refused, and servers use the partner-server API and its key. One that presents
  * a session handle is let through marked, so that the handle's check speaks first: a handle
  * taken out of the browser and replayed from a server gets the 401 of its missing proof, never
- * a hint that the handle itself was good. `isOriginMissing` then refuses whatever passed.
+ * a hint that the handle itself was good. `refuseUnlessBrowser` then refuses whatever passed.
  */
 export function allowOrigins(allowed: readonly string[], credentials: boolean): RequestHandler {
   const origins = new Set(allowed);
@@ -116,7 +116,7 @@ export function allowOrigins(allowed: readonly string[], credentials: boolean): 
     res.vary('Origin');
     if (origin === undefined) {
       if (isSameOriginFetch(req)) return next();
-      if (req.get('authorization') !== undefined || req.get('dpop') !== undefined) {
+      if (carriesHeaderCredentials(req)) {
         res.locals.originMissing = true;
         return next();
       }
@@ -154,12 +154,30 @@ export function allowOrigins(allowed: readonly string[], credentials: boolean): 
  * a preflight the allowlist decides.
  */
 export function requireCsrfHeader(): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
     if (req.get(CSRF_HEADER) !== '1') {
+      // A credential in a header is never sent by a browser on its own, so there is no forgery
+      // to stop: the handle's check speaks first, as for a missing Origin (`allowOrigins`).
+      if (carriesHeaderCredentials(req)) {
+        res.locals.csrfHeaderMissing = true;
+        return next();
+      }
       return next(new BffError('csrf_header_missing', `the ${CSRF_HEADER}: 1 header is required`));
     }
     next();
   };
+}
+
+/** A session handle in `Authorization` or a proof in `DPoP`: what a script must set itself. */
+function carriesHeaderCredentials(req: Request): boolean {
+  return req.get('authorization') !== undefined || req.get('dpop') !== undefined;
+}
+
+/** Whether `requireCsrfHeader` let a request without the header through to be authenticated. */
+export function isCsrfHeaderMissing(req: Request): boolean {
+  return (
+    (req.res?.locals as { csrfHeaderMissing?: boolean } | undefined)?.csrfHeaderMissing === true
+  );
 }
 
 /**

@@ -10,7 +10,13 @@
 import type { Request } from 'express';
 import type { BffContext } from '../context.js';
 import { BffError } from '../errors.js';
-import { isOriginMissing, readHandle, type HandleScheme } from '../http.js';
+import {
+  CSRF_HEADER,
+  isCsrfHeaderMissing,
+  isOriginMissing,
+  readHandle,
+  type HandleScheme,
+} from '../http.js';
 import type { SessionRecord } from '../sessions/store.js';
 
 export interface BrowserCredentials {
@@ -89,7 +95,7 @@ export function requireProof(context: BffContext, credentials: BrowserCredential
 
 /**
  * The session behind the request's handle, checked against its proof; then, for a request that
- * came without an `Origin`, the refusal of the browser routes to non-browsers (http.ts).
+ * came without an `Origin` or `X-Bank-Connect`, the refusal of the browser routes to non-browsers.
  */
 export async function authenticateSession(
   context: BffContext,
@@ -101,16 +107,23 @@ export async function authenticateSession(
   }
   const session = await context.sessions.findSession(credentials.handle);
   checkBinding(context, session, credentials);
-  refuseMissingOrigin(req);
+  refuseUnlessBrowser(req);
   return { session, handle: credentials.handle, jkt: credentials.jkt };
 }
 
-/** Refuses a request that reached a browser route without an `Origin` (see `allowOrigins`). */
-export function refuseMissingOrigin(req: Request): void {
+/**
+ * Refuses a request that reached a browser route without an `Origin` or without `X-Bank-Connect`
+ * (let through by `allowOrigins` and `requireCsrfHeader` so that its credentials were checked
+ * first).
+ */
+export function refuseUnlessBrowser(req: Request): void {
   if (isOriginMissing(req)) {
     throw new BffError(
       'origin_not_allowed',
       'the browser routes need an allowed Origin: servers use the partner-server API (/partner/v1)',
     );
+  }
+  if (isCsrfHeaderMissing(req)) {
+    throw new BffError('csrf_header_missing', `the ${CSRF_HEADER}: 1 header is required`);
   }
 }

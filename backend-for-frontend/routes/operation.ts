@@ -16,7 +16,7 @@ import { invalidRequest } from '../errors.js';
 import {
   authenticateSession,
   readCredentials,
-  refuseMissingOrigin,
+  refuseUnlessBrowser,
   type AuthenticatedSession,
   type BrowserCredentials,
 } from '../dpop/browser-auth.js';
@@ -89,12 +89,12 @@ async function identifyCaller(
   req: Request,
 ): Promise<Caller | undefined> {
   if (operation.access !== 'session' && operation.access !== 'browser-or-session') {
-    if (operation.access !== 'public') refuseMissingOrigin(req);
+    if (operation.access !== 'public') refuseUnlessBrowser(req);
     return undefined;
   }
   const credentials = await readCredentials(context, req);
   if (operation.access === 'browser-or-session' && credentials.handle === undefined) {
-    refuseMissingOrigin(req);
+    refuseUnlessBrowser(req);
     return { credentials, authenticated: undefined };
   }
   return { credentials, authenticated: await authenticateSession(context, req, credentials) };

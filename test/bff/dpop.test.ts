@@ -132,6 +132,10 @@ describe('DPoP-bound session handles', () => {
     const before = (await bankCalls(sandbox, 'azur'))['GET /accounts'] ?? 0;
     const attempts = [
       await readFromNode({}, undefined),
+      // As a plain script would send it: no X-Bank-Connect either. Still the handle's 401 first.
+      await fetch(`${bff.url}/v1/accounts`, {
+        headers: { Authorization: `Bearer ${session.sessionHandle}` },
+      }),
       await readFromNode({ Origin: PARTNER_ORIGIN }, undefined),
       await readFromNode({}, await ownProof()),
       await readFromNode({ Origin: PARTNER_ORIGIN }, await ownProof()),
@@ -145,7 +149,7 @@ describe('DPoP-bound session handles', () => {
     ];
     assert.deepEqual(
       attempts.map((response) => response.status),
-      [401, 401, 401, 401, 401],
+      [401, 401, 401, 401, 401, 401],
     );
     assert.equal((await bankCalls(sandbox, 'azur'))['GET /accounts'] ?? 0, before, 'no bank call');
     await stillWorks();
@@ -351,6 +355,12 @@ describe('DPoP-bound session handles', () => {
       });
       assert.equal(response.status, 403);
       assert.equal((await readError(response)).error, 'origin_not_allowed');
+      const headerless = await bff.call('GET', '/v1/session', {
+        handle: session.sessionHandle,
+        csrf: false,
+      });
+      assert.equal(headerless.status, 403);
+      assert.equal((await readError(headerless)).error, 'csrf_header_missing');
     });
 
     it('lets the page send DPoP and read DPoP-Nonce across origins', async () => {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createDpopKey } from '../support/dpop.js';
 import {
   instrument,
   launchBrowser,
@@ -350,6 +351,74 @@ describe('end-to-end journeys', { timeout: 300_000 }, () => {
       // Whatever failed above, the journeys after this one run at real time.
       await demo.resetClock();
     }
+    await context.close();
+  });
+
+  it('6c. across tabs: the bank returns in a window without its opener, and the tab that started the flow connects', async () => {
+    const { context, page, recorder } = await openContext();
+    await pickBank(page, 'mistral', 'Société Mistral Banque');
+    const [bank] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Continuer vers Société Mistral Banque' }).click(),
+    ]);
+    // What a bank page with Cross-Origin-Opener-Policy, or a bank app, does: the window that
+    // comes back has no opener to post to, so the callback lands on the partner page itself.
+    await bank.waitForURL(/\/authorize/);
+    await bank.evaluate('window.opener = null');
+    await consentAtBank(bank);
+    const asked = page.waitForResponse((response) =>
+      /\/v1\/flows\/[\w-]+\/result$/.test(response.url()),
+    );
+    await bank.getByRole('button', { name: 'Autoriser l’accès' }).click();
+    // The window that came back completes the flow on the partner page, says so on the
+    // BroadcastChannel, and closes. The starting tab trusts no handle in the other window's message: it asks the BFF with its
+    // own verifier and key, and shows what the BFF confirms.
+    await expectAccounts(page);
+    assert.equal((await asked).status(), 200, 'the starting tab asked the BFF for its flow');
+    const events = await page.evaluate<Array<{ name: string; detail: { sessionHandle?: string } }>>(
+      'window.__bankConnectEvents',
+    );
+    const success = events.filter((event) => event.name === 'bank-connect-success');
+    assert.equal(success.length, 1);
+    assert.match(success[0]?.detail.sessionHandle ?? '', /^[A-Za-z0-9_-]{43}$/);
+    await recorder.snapshot(page);
+    await context.close();
+  });
+
+  it('6d. a handle copied out of the browser gets 401 from Node, with or without a forged Origin', async () => {
+    const { context, page, recorder } = await openContext();
+    await connectInPopup(context, page, 'azur', 'Banque Azur');
+    const handle = (await sessionHandle(page)) ?? '';
+    assert.match(handle, /^[A-Za-z0-9_-]{43}$/);
+    const thief = await createDpopKey();
+    const accounts = `${demo.bffUrl}/v1/accounts`;
+    const forged = { Origin: demo.url, 'X-Bank-Connect': '1' };
+    const attempts: Array<[string, Record<string, string>]> = [
+      ['no Origin, DPoP scheme, no proof', { Authorization: `DPoP ${handle}` }],
+      ['no Origin, Bearer', { Authorization: `Bearer ${handle}` }],
+      ['forged Origin, Bearer', { ...forged, Authorization: `Bearer ${handle}` }],
+      ['forged Origin, DPoP scheme, no proof', { ...forged, Authorization: `DPoP ${handle}` }],
+      [
+        'forged Origin, a proof by the thief’s key',
+        {
+          ...forged,
+          Authorization: `DPoP ${handle}`,
+          DPoP: thief.signSync({ htm: 'GET', htu: accounts, handle }),
+        },
+      ],
+    ];
+    for (const [what, headers] of attempts) {
+      const response = await fetch(accounts, { headers });
+      assert.equal(response.status, 401, what);
+      assert.match(response.headers.get('www-authenticate') ?? '', /^DPoP /, what);
+      const body = (await response.json()) as { error: string };
+      assert.ok(['dpop_proof_required', 'invalid_dpop_proof'].includes(body.error), what);
+      assert.doesNotMatch(JSON.stringify(body), new RegExp(handle), what);
+    }
+    // The customer's page still reads, with the key that never left the browser.
+    await page.reload();
+    await expectAccounts(page);
+    await recorder.snapshot(page);
     await context.close();
   });
 

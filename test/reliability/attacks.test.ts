@@ -90,6 +90,8 @@ describe('attacks on the BFF', () => {
           for (const origin of [EVIL, PARTNER_ORIGIN, null]) {
             const answer = await cookieBff.call(method, route, {
               csrf: false,
+              // A form cannot set a DPoP header: that takes a script, and a preflight.
+              dpop: false,
               origin,
               headers: { Cookie: jar, ...headers },
               ...(body === undefined ? {} : { body }),
