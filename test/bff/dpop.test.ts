@@ -293,15 +293,7 @@ describe('DPoP-bound session handles', () => {
     it('refuses to start a flow without a proof', async () => {
       const response = await bff.call('POST', '/v1/flows', {
         dpop: false,
-        body: {
-          aspsp: 'azur',
-          scopes: ['aisp'],
-          state: randomBytes(32).toString('base64url'),
-          codeChallenge: randomBytes(32).toString('base64url'),
-          codeChallengeMethod: 'S256',
-          mode: 'redirect',
-          returnTo: `${PARTNER_ORIGIN}/connect`,
-        },
+        body: flowRequestBody(),
       });
       assert.equal(response.status, 401);
       assert.equal((await readError(response)).error, 'dpop_proof_required');
@@ -426,15 +418,7 @@ describe('DPoP nonce, replay across instances, and migration from bearer handles
     try {
       const started = await bff.call('POST', '/v1/flows', {
         proof: await bff.dpopKey.sign({ htm: 'POST', htu: `${bff.url}/v1/flows` }),
-        body: {
-          aspsp: 'azur',
-          scopes: ['aisp'],
-          state: randomBytes(32).toString('base64url'),
-          codeChallenge: randomBytes(32).toString('base64url'),
-          codeChallengeMethod: 'S256',
-          mode: 'redirect',
-          returnTo: `${PARTNER_ORIGIN}/connect`,
-        },
+        body: flowRequestBody(),
       });
       assert.equal(started.status, 401);
       assert.equal((await readError(started)).error, 'use_dpop_nonce');
