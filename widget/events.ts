@@ -25,7 +25,11 @@ export type CancelReason = 'user' | 'popup_closed' | 'bank_denied';
 
 /** `bank-connect-success`: the opaque session handle, never a bank token. */
 export interface SuccessDetail {
-  sessionHandle: string;
+  /**
+   * The handle to read the session with (`createBankConnectClient`); absent with `session-cookie`,
+   * where it lives only in the BFF's HttpOnly cookie.
+   */
+  sessionHandle?: string;
   /**
    * The session's stable, non-secret id (`ses_…`): the partner's server names the session by it
    * in the partner-server API and in webhooks. It stays the same after a renewal.

@@ -275,8 +275,17 @@ export type AccountSummary = z.infer<typeof accountSummarySchema>;
 export const connectedSessionSchema = named(
   z.strictObject({
     ...sessionInfoSchema.shape,
-    /** 256 random bits, base64url; send as `Authorization: Bearer <handle>`. */
-    sessionHandle: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    /**
+     * 256 random bits, base64url; send as `Authorization: DPoP <handle>` with a proof. Absent in
+     * cookie mode, where the handle lives only in the HttpOnly cookie.
+     */
+    sessionHandle: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/)
+      .optional()
+      .describe(
+        'Send as `Authorization: DPoP <handle>` with a DPoP proof. Absent in cookie mode: the handle lives only in the HttpOnly `__Host-` cookie.',
+      ),
     accounts: z.array(accountSummarySchema),
   }),
   'ConnectedSession',

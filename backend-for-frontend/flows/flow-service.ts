@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type {
   AccountSummary,
   CompleteFlowRequest,
-  ConnectedSession,
+  ConnectedSession as ConnectedSessionAnswer,
   CreateFlowRequest,
   CreateFlowResponse,
 } from '../contract/index.js';
@@ -30,6 +30,9 @@ import type { SessionEvents } from '../webhooks/session-events.js';
 
 /** The authorization-response parameters the callback forwards; nothing else reaches the page. */
 const FORWARDED = ['code', 'state', 'iss', 'error', 'error_description'] as const;
+
+/** A completed flow as the service answers it: always with its handle (the route may drop it). */
+export type ConnectedSession = ConnectedSessionAnswer & { sessionHandle: string };
 
 export interface FlowServiceDeps {
   store: SessionStore;

@@ -13,9 +13,10 @@ import type { BffContext } from '../context.js';
 import { BffError } from '../errors.js';
 import { requireProof } from '../dpop/browser-auth.js';
 import { limitFlows, readPsuContext, setSessionCookie } from '../http.js';
+import type { ConnectedSession } from '../flows/flow-service.js';
 import type { FlowRecord } from '../sessions/store.js';
 import { renderCallbackPage } from './callback-page.js';
-import { createServe } from './operation.js';
+import { createServe, type Caller } from './operation.js';
 
 function requireOrigin(req: Request, context: BffContext): string {
   const origin = req.get('origin');
@@ -26,6 +27,29 @@ function requireOrigin(req: Request, context: BffContext): string {
     );
   }
   return origin;
+}
+
+/**
+ * Answers a completed flow. In cookie mode the handle goes only into the HttpOnly cookie, never
+ * into the body, so that no script of the page can read it (the session is still bound to the
+ * page's DPoP key).
+ */
+function answerConnected(res: Response, session: ConnectedSession, cookieMode: boolean): void {
+  res.set('Cache-Control', 'no-store');
+  if (!cookieMode) return void res.json(session);
+  setSessionCookie(res, session.sessionHandle, Date.parse(session.expiresAt));
+  res.json({ ...session, sessionHandle: undefined });
+}
+
+/**
+ * The session a new flow renews: the one whose handle the page sent. The cookie goes with every
+ * call, so in cookie mode it renews only a session at the chosen bank; at another bank the flow
+ * connects a new session, whose cookie replaces this one in the browser.
+ */
+function reconnectedHandle(caller: Caller, aspsp: string): string | undefined {
+  const authenticated = caller.authenticated;
+  if (caller.credentials.scheme === 'cookie' && authenticated?.session.aspsp !== aspsp) return;
+  return authenticated?.handle;
 }
 
 export function createFlowsRouter(context: BffContext): Router {
@@ -39,7 +63,7 @@ export function createFlowsRouter(context: BffContext): Router {
       const created = await flows.startFlow({
         request: body,
         origin: requireOrigin(req, context),
-        handle: caller.authenticated?.handle,
+        handle: reconnectedHandle(caller, body.aspsp),
         dpopJkt: requireProof(context, caller.credentials),
       });
       res.status(201).set('Cache-Control', 'no-store').json(created);
@@ -63,9 +87,7 @@ export function createFlowsRouter(context: BffContext): Router {
       psu: readPsuContext(req, config.cookieMode),
       dpopJkt: requireProof(context, caller.credentials),
     });
-    if (config.cookieMode)
-      setSessionCookie(res, session.sessionHandle, Date.parse(session.expiresAt));
-    res.set('Cache-Control', 'no-store').json(session);
+    answerConnected(res, session, config.cookieMode);
   });
 
   serve(OPERATIONS.flowResult, async ({ params, body, caller }, req, res) => {
@@ -84,9 +106,7 @@ export function createFlowsRouter(context: BffContext): Router {
       dpopJkt,
       psu: readPsuContext(req, config.cookieMode),
     });
-    if (config.cookieMode)
-      setSessionCookie(res, session.sessionHandle, Date.parse(session.expiresAt));
-    res.set('Cache-Control', 'no-store').json(session);
+    answerConnected(res, session, config.cookieMode);
   });
 
   return router;

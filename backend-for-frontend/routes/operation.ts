@@ -11,8 +11,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Operation } from '../contract/operations.js';
 import type { BffContext } from '../context.js';
-import type { BffError } from '../errors.js';
-import { invalidRequest } from '../errors.js';
+import { BffError, invalidRequest } from '../errors.js';
 import {
   authenticateSession,
   readCredentials,
@@ -79,6 +78,9 @@ export interface Caller {
   authenticated: AuthenticatedSession | undefined;
 }
 
+/** What a cookie that opens no session from this page is refused with. */
+const STALE_COOKIE = new Set(['session_required', 'dpop_proof_required', 'invalid_dpop_proof']);
+
 /**
  * Who calls: for a `session` operation the handle is required; for `browser-or-session` it
  * opens its session when present. Either way the proof is verified before anything else is read.
@@ -97,7 +99,20 @@ async function identifyCaller(
     refuseUnlessBrowser(req);
     return { credentials, authenticated: undefined };
   }
-  return { credentials, authenticated: await authenticateSession(context, req, credentials) };
+  try {
+    return { credentials, authenticated: await authenticateSession(context, req, credentials) };
+  } catch (error) {
+    // The cookie goes with every call, also after its session ended or its key was lost with
+    // the browser's storage: a flow started or completed then renews nothing, it connects anew.
+    if (
+      operation.access !== 'browser-or-session' ||
+      credentials.scheme !== 'cookie' ||
+      !(error instanceof BffError && STALE_COOKIE.has(error.code))
+    ) {
+      throw error;
+    }
+    return { credentials: { ...credentials, handle: undefined }, authenticated: undefined };
+  }
 }
 
 /** Reads and validates everything an operation takes from the request. */

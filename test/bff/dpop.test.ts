@@ -17,6 +17,7 @@ import type {
 } from '../../backend-for-frontend/contract/index.js';
 import {
   flowRequestBody,
+  type HandledSession,
   PARTNER_ORIGIN,
   readError,
   requestCompletion,
@@ -36,7 +37,7 @@ const now = () => Math.floor(Date.now() / 1000);
 describe('DPoP-bound session handles', () => {
   let sandbox: TestSandbox;
   let bff: TestBff;
-  let session: ConnectedSession;
+  let session: HandledSession;
   let otherKey: TestDpopKey;
 
   before(async () => {
@@ -523,6 +524,75 @@ describe('DPoP nonce, replay across instances, and migration from bearer handles
     } finally {
       await renewing.stop();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the handle in the HttpOnly cookie only in cookie mode, still bound to the page’s key', async () => {
+    const cookieBff = await startTestBff(sandbox, { env: { BFF_COOKIE_MODE: 'true' } });
+    try {
+      /** A flow through the BFF as the page sends it: the cookie (if any) goes with each call. */
+      const connect = async (aspsp: string, cookie: string) => {
+        const pkce = createPkce();
+        const state = createPkce().verifier;
+        const headers: Record<string, string> = cookie ? { Cookie: cookie } : {};
+        const created = await cookieBff.call('POST', '/v1/flows', {
+          headers,
+          body: flowRequestBody({ aspsp, state, codeChallenge: pkce.challenge }),
+        });
+        assert.equal(created.status, 201, await created.clone().text());
+        const flow = (await created.json()) as CreateFlowResponse;
+        const fragment = await returnFromBank(cookieBff, {
+          flow,
+          state,
+          verifier: pkce.verifier,
+        });
+        const completed = await cookieBff.call('POST', `/v1/flows/${flow.flowId}/complete`, {
+          headers,
+          body: {
+            code: fragment.get('code'),
+            state: fragment.get('state'),
+            iss: fragment.get('iss'),
+            codeVerifier: pkce.verifier,
+          },
+        });
+        assert.equal(completed.status, 200, await completed.clone().text());
+        const jar = (completed.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+        return { answer: (await completed.json()) as ConnectedSession, jar };
+      };
+
+      const first = await connect('azur', '');
+      assert.equal(first.answer.sessionHandle, undefined, 'no handle in the body');
+      assert.match(first.jar, /^__Host-bank-connect-session=[A-Za-z0-9_-]{43}$/);
+      const handle = first.jar.split('=')[1] ?? '';
+      const read = (options: Parameters<TestBff['call']>[2] = {}) =>
+        cookieBff.call('GET', '/v1/accounts', { ...options, headers: { Cookie: first.jar } });
+
+      // The cookie with a proof by the key that completed the flow (no ath: the page cannot
+      // read the cookie), and nothing else.
+      assert.equal((await read()).status, 200);
+      const bare = await read({ dpop: false });
+      assert.equal(bare.status, 401);
+      assert.equal((await readError(bare)).error, 'dpop_proof_required');
+      const stolen = await read({ dpop: await createDpopKey() });
+      assert.equal(stolen.status, 401);
+      assert.equal((await readError(stolen)).error, 'invalid_dpop_proof');
+
+      // A new flow at the cookie's bank renews its session; at another bank it connects anew.
+      const renewed = await connect('azur', first.jar);
+      assert.equal(renewed.answer.id, first.answer.id);
+      assert.equal(renewed.answer.sessionHandle, undefined);
+      const other = await connect('mistral', first.jar);
+      assert.notEqual(other.answer.id, first.answer.id);
+      // A cookie whose session ended does not stop the customer connecting again.
+      const ended = await cookieBff.call('DELETE', '/v1/session', {
+        headers: { Cookie: other.jar },
+      });
+      assert.equal(ended.status, 204);
+      const again = await connect('mistral', other.jar);
+      assert.notEqual(again.answer.id, other.answer.id);
+      assert.ok(!cookieBff.logs.some((line) => line.includes(handle)), 'no handle in the log');
+    } finally {
+      await cookieBff.stop();
     }
   });
 });

@@ -11,11 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
-import type {
-  AccountList,
-  ConnectedSession,
-  Readiness,
-} from '../../backend-for-frontend/contract/index.js';
+import type { AccountList, Readiness } from '../../backend-for-frontend/contract/index.js';
 import { ERROR_CODES } from '../../backend-for-frontend/contract/errors.js';
 import { OPERATIONS } from '../../backend-for-frontend/contract/operations.js';
 import { createBankConnectRouter } from '../../backend-for-frontend/index.js';
@@ -264,7 +260,7 @@ describe('operator metrics', () => {
 
   it('puts no handle, account, flow id, origin or browser detail in any label', async () => {
     await withBff(METRICS_ON, async (bff) => {
-      const session: ConnectedSession = await bff.connect('azur', { scopes: ['aisp', 'cbpii'] });
+      const session = await bff.connect('azur', { scopes: ['aisp', 'cbpii'] });
       const handle = session.sessionHandle;
       const { accounts } = (await (
         await bff.call('GET', '/v1/accounts', { handle })

@@ -250,7 +250,7 @@ describe('the DPoP proof', () => {
     const { el, events } = await mount({ bff, mode: 'popup', lang: 'en' });
     await chooseBank(el, events, 'lcl');
     button(el, 'Continue to LCL').click();
-    const { sessionHandle } = await events.wait('bank-connect-success');
+    const sessionHandle = (await events.wait('bank-connect-success')).sessionHandle ?? '';
     const asBearer = await fetch(new URL('v1/session', bff), {
       headers: { 'X-Bank-Connect': '1', Authorization: `Bearer ${sessionHandle}` },
     });

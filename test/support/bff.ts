@@ -37,7 +37,7 @@ export interface TestBff extends RunningBff {
   /** Calls the BFF as the partner page would, with a fresh DPoP proof by `dpopKey`. */
   call(method: string, path: string, options?: CallOptions): Promise<Response>;
   /** Runs a whole consent through the BFF; returns the connected session. */
-  connect(aspsp: string, options?: ConnectOptions): Promise<ConnectedSession>;
+  connect(aspsp: string, options?: ConnectOptions): Promise<HandledSession>;
   /** Restarts the BFF process state on the same files (a restart). */
   restart(): Promise<TestBff>;
   stop(): Promise<void>;
@@ -69,6 +69,9 @@ export interface StartedFlow {
   state: string;
   verifier: string;
 }
+
+/** A completed flow outside cookie mode: its answer carries the handle. */
+export type HandledSession = ConnectedSession & { sessionHandle: string };
 
 let sharedDpopKey: Promise<TestDpopKey> | undefined;
 
@@ -296,11 +299,13 @@ export async function completeFlow(
   started: StartedFlow,
   fragment: URLSearchParams,
   handle?: string,
-): Promise<ConnectedSession> {
+): Promise<HandledSession> {
   const response = await requestCompletion(bff, started, fragment, handle);
   if (response.status !== 200)
     throw new Error(`complete: ${response.status} ${await response.text()}`);
-  return (await response.json()) as ConnectedSession;
+  const session = (await response.json()) as ConnectedSession;
+  if (session.sessionHandle === undefined) throw new Error('the completion answered no handle');
+  return session as HandledSession;
 }
 
 export function requestCompletion(

@@ -131,8 +131,9 @@ export function subscribe(listener: Listener): () => void {
 }
 
 /** Records a new (or renewed) connection from the `bank-connect-success` detail. */
-export function connectSession(detail: { sessionHandle: string; aspsp: string }): void {
-  updateState({ session: detail.sessionHandle, aspsp: detail.aspsp, reconnecting: false });
+export function connectSession(detail: { sessionHandle?: string; aspsp: string }): void {
+  // The demo's BFF is not in cookie mode: its success always carries the handle.
+  updateState({ session: detail.sessionHandle ?? null, aspsp: detail.aspsp, reconnecting: false });
 }
 
 /** Forgets the session, after a disconnect or when the BFF no longer knows it. */
