@@ -65,14 +65,15 @@ const ERROR_MESSAGES: [RegExp, MessageKey][] = [
  * (OAuth 2.0 authorization code with PKCE, through the backend-for-frontend), and the page gets
  * an opaque session handle; no bank token ever reaches the browser.
  *
- * Attributes: `bff` (required), `mode`, `scopes`, `lang`, `aspsp`, `session`, `return-to`,
- * `partner`; see each property.
+ * Attributes: `bff` (required), `mode`, `scopes`, `lang`, `aspsp`, `session`, `session-cookie`,
+ * `return-to`, `partner`; see each property.
  *
  * @tagname bank-connect
  * @summary Connect a bank account through the bank-connect backend-for-frontend.
  *
  * @event bank-connect-success - `{ sessionHandle, sessionId, aspsp, expiresAt, renewed }`: the bank is
  *   connected; `renewed` when the consent of the `session` was renewed (the handle stays the same).
+ *   No `sessionHandle` with `session-cookie`: the handle is in the BFF's HttpOnly cookie.
  * @event bank-connect-cancel - `{ reason, step }`: the customer closed the bank window
  *   (`popup_closed`), refused at the bank (`bank_denied`) or pressed cancel (`user`).
  * @event bank-connect-error - `{ code, message, retryable, step }`: a stable upper-case `code`
@@ -136,6 +137,7 @@ export class BankConnect extends LitElement {
     lang: {},
     aspsp: {},
     session: {},
+    sessionCookie: { type: Boolean, attribute: 'session-cookie' },
     returnTo: { attribute: 'return-to' },
     partner: {},
   };
@@ -205,6 +207,13 @@ export class BankConnect extends LitElement {
    */
   session = '';
 
+  /**
+   * The BFF runs in cookie mode (`BFF_COOKIE_MODE`), same-site with this page: the session lives
+   * in the BFF's HttpOnly cookie, which the element's calls send, and `bank-connect-success` carries
+   * no handle. On start the element asks the BFF for the cookie's session, as for `session`.
+   */
+  sessionCookie = false;
+
   /** Redirect mode: where the bank's answer comes back. Defaults to this page without fragment. */
   returnTo = '';
 
@@ -243,7 +252,7 @@ export class BankConnect extends LitElement {
 
   protected override updated(changed: PropertyValues): void {
     // An old value of undefined means the first update, which firstUpdated already handles.
-    const reconfigured = ['bff', 'session', 'aspsp'].some(
+    const reconfigured = ['bff', 'session', 'sessionCookie', 'aspsp'].some(
       (name) => changed.has(name) && changed.get(name) !== undefined,
     );
     if (this.#initialised && reconfigured) void this.#initialise();
@@ -358,7 +367,7 @@ export class BankConnect extends LitElement {
     this.reconnecting = false;
     if (this.view !== 'loading') this.#show('loading', false);
     try {
-      this.#client = new BffClient(parseBffUrl(this.bff || findServingBff()));
+      this.#client = new BffClient(parseBffUrl(this.bff || findServingBff()), this.sessionCookie);
     } catch (error) {
       this.#fail(toBankConnectError(error), 'choose');
       return;
@@ -372,9 +381,9 @@ export class BankConnect extends LitElement {
       if (taken) return;
     }
     try {
-      if (this.session) {
+      if (this.session || this.sessionCookie) {
         // A handle that opens no session from this browser: the customer connects a bank afresh.
-        const info = await this.#authorization.readSession_(client, this.session);
+        const info = await this.#authorization.readSession_(client, this.session || undefined);
         if (generation !== this.#generation) return;
         if (info) {
           this.selectedId = info.aspsp;

@@ -37,7 +37,7 @@ export function parseBffUrl(value: string | undefined | null, what = 'attribute'
 
 /**
  * Typed calls to the backend-for-frontend. Every request carries the static `X-Bank-Connect`
- * header (the BFF's CSRF defence, RFC 10017 BFF section) and never sends cookies. The directory,
+ * header (the BFF's CSRF defence, RFC 10017 BFF section) and sends cookies only in cookie mode. The directory,
  * which needs no proof, is here; every call that carries a DPoP proof (the session, the flow)
  * comes with the signer in the consent chunk (`authorization/flow-requests.ts`). Members ending
  * in `_` are internal: the build shortens their names (see vite.config.ts).
@@ -46,10 +46,13 @@ export class BffClient {
   /** The BFF's origin: the only origin a popup callback is accepted from. */
   readonly origin: string;
   #base: URL;
+  #credentials: RequestCredentials;
 
-  constructor(base: URL) {
+  /** `cookie`: the BFF keeps the session in its cookie (cookie mode), which every call sends. */
+  constructor(base: URL, cookie?: boolean) {
     this.#base = base;
     this.origin = base.origin;
+    this.#credentials = cookie ? 'include' : 'omit';
   }
 
   /** `GET /v1/aspsps`: the bank directory. */
@@ -83,7 +86,7 @@ export class BffClient {
         method,
         headers,
         body: options.body === undefined ? null : JSON.stringify(options.body),
-        credentials: 'omit',
+        credentials: this.#credentials,
         cache: method === 'GET' ? 'no-cache' : 'no-store',
       });
     } catch (cause) {

@@ -53,6 +53,7 @@ describe('docs/front-end.md and the element’s Custom Elements Manifest', () =>
         ['lang', 'lang'],
         ['aspsp', 'aspsp'],
         ['session', 'session'],
+        ['session-cookie', 'sessionCookie'],
         ['return-to', 'returnTo'],
         ['partner', 'partner'],
       ],

@@ -3,9 +3,13 @@
  * process, the BFF and the demo server, the drop-in widget. Run after `npm run build:demo`.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestBff } from '../support/bff.js';
 import { createDpopKey } from '../support/dpop.js';
+import { startTestSandbox } from '../support/sandbox.js';
 import {
   instrument,
   launchBrowser,
@@ -16,6 +20,26 @@ import {
 } from './support/harness.js';
 
 const TIMEOUT = 20_000;
+
+/** A one-page partner site on localhost, whose HTML names the BFF once it is known. */
+async function servePage(html: (bffUrl: string) => string) {
+  const served = {
+    bffUrl: '',
+    origin: '',
+    url: '',
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html(served.bffUrl));
+  });
+  await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
+  served.origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+  served.url = `${served.origin}/`;
+  return served;
+}
 
 describe('end-to-end journeys', { timeout: 300_000 }, () => {
   let demo: E2eDemo;
@@ -32,7 +56,7 @@ describe('end-to-end journeys', { timeout: 300_000 }, () => {
   });
 
   /** A fresh browser profile, recorded and instrumented. */
-  const openContext = async (options: { blockPopups?: boolean } = {}) => {
+  const openContext = async (options: { blockPopups?: boolean; url?: string } = {}) => {
     const context = await browser.newContext({
       viewport: { width: 1280, height: 800 },
       locale: 'fr-FR',
@@ -46,7 +70,7 @@ describe('end-to-end journeys', { timeout: 300_000 }, () => {
     const recorder = new Recorder(context);
     recorders.push(recorder);
     const page = await context.newPage();
-    await page.goto(demo.url);
+    await page.goto(options.url ?? demo.url);
     return { context, page, recorder };
   };
 
@@ -420,6 +444,84 @@ describe('end-to-end journeys', { timeout: 300_000 }, () => {
     await expectAccounts(page);
     await recorder.snapshot(page);
     await context.close();
+  });
+
+  it('6e. cookie mode, same site: the handle stays in the HttpOnly cookie, bound to the browser’s key', async () => {
+    // A partner page on localhost beside a BFF in cookie mode on localhost: the same site.
+    const sandbox = await startTestSandbox();
+    const page = await servePage((bffUrl) =>
+      [
+        '<!doctype html><html lang="fr"><title>Partenaire</title>',
+        `<script type="module" src="${bffUrl}/bank-connect.js"></script>`,
+        `<bank-connect bff="${bffUrl}" session-cookie mode="popup" partner="Partenaire"></bank-connect>`,
+      ].join('\n'),
+    );
+    const bff = await startTestBff(sandbox, {
+      env: { BFF_COOKIE_MODE: 'true', BFF_ALLOWED_ORIGINS: page.origin },
+    });
+    page.bffUrl = bff.url;
+    try {
+      const { context, page: tab, recorder } = await openContext({ url: page.url });
+      await pickBank(tab, 'mistral', 'Société Mistral Banque');
+      const [bank] = await Promise.all([
+        context.waitForEvent('page'),
+        tab.getByRole('button', { name: 'Continuer vers Société Mistral Banque' }).click(),
+      ]);
+      await consentAtBank(bank);
+      await bank.getByRole('button', { name: 'Autoriser l’accès' }).click();
+      const events = () =>
+        tab.evaluate<Array<{ name: string; detail: Record<string, unknown> }>>(
+          'window.__bankConnectEvents',
+        );
+      await tab.waitForFunction(
+        "window.__bankConnectEvents.some((event) => event.name === 'bank-connect-success')",
+      );
+      const success = (await events()).find((event) => event.name === 'bank-connect-success');
+      assert.equal(success?.detail.sessionHandle, undefined, 'no handle in the event');
+      assert.match(String(success?.detail.sessionId), /^ses_/);
+
+      const cookie = (await context.cookies(bff.url)).find(
+        (candidate) => candidate.name === '__Host-bank-connect-session',
+      );
+      assert.ok(cookie, 'the BFF set its cookie');
+      assert.equal(cookie.httpOnly, true);
+      assert.equal(cookie.sameSite, 'Strict');
+      const handle = cookie.value;
+      const visible = await tab.evaluate<string>(
+        'document.cookie + JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + ' +
+          'JSON.stringify(window.__bankConnectEvents) + document.documentElement.outerHTML',
+      );
+      assert.ok(!visible.includes(handle), 'no script of the page can read the handle');
+
+      // A reload: the element asks the BFF for the cookie's session, with a proof of its key.
+      await tab.reload();
+      await tab.waitForFunction(
+        "window.__bankConnectEvents.some((event) => event.detail.step === 'session_active')",
+      );
+      // The cookie copied out of the browser opens nothing without that key.
+      const stolen = await fetch(`${bff.url}/v1/accounts`, {
+        headers: {
+          Cookie: `${cookie.name}=${handle}`,
+          Origin: page.origin,
+          'X-Bank-Connect': '1',
+        },
+      });
+      assert.equal(stolen.status, 401);
+      assert.equal(((await stolen.json()) as { error: string }).error, 'dpop_proof_required');
+      await recorder.snapshot(tab);
+      const tokens = (
+        (await (await sandbox.admin('GET', '/tokens')).json()) as { tokens: { value: string }[] }
+      ).tokens.map((token) => token.value);
+      assert.ok(tokens.length > 0);
+      // The recorder also holds the cookie jar and the Set-Cookie header: the handle is there by
+      // design, so only the bank's tokens are looked for; the page's view was checked above.
+      assert.deepEqual(recorder.findTokens(tokens), []);
+      await context.close();
+    } finally {
+      await bff.stop();
+      await page.close();
+      await sandbox.stop();
+    }
   });
 
   it('7. no bank token ever reached the browser', async () => {

@@ -80,7 +80,7 @@ export class AuthorizationController implements ReactiveController {
    * `GET /v1/session`, which needs the signer of the consent chunk: undefined when the handle
    * opens no session from this browser (see `readSession`).
    */
-  readSession_(client: BffClient, sessionHandle: string): Promise<SessionInfo | undefined> {
+  readSession_(client: BffClient, sessionHandle?: string): Promise<SessionInfo | undefined> {
     return this.load_().then(() => this.#module!.readSession(client, sessionHandle));
   }
 

@@ -22,7 +22,7 @@ function withProof(sessionHandle?: string): SendRequest {
 
 /** What the widget reads of a `ConnectedSession`. */
 const isConnectedSession = (session: Record<string, unknown>) =>
-  hasStrings(session, 'sessionHandle id aspsp expiresAt');
+  hasStrings(session, 'id aspsp expiresAt');
 
 /**
  * `POST /v1/flows`: registers state and PKCE challenge, answers the bank's authorize URL. Its proof
@@ -81,13 +81,14 @@ export function fetchFlowResult(
 }
 
 /**
- * `GET /v1/session`: what the BFF knows of a session handle; undefined when the handle opens no
+ * `GET /v1/session`: what the BFF knows of a session handle (or of the cookie's session, without
+ * one); undefined when it opens no
  * session from this browser: unknown or revoked, bound to no key, or bound to another key (a
  * handle copied from elsewhere, or this page's key lost with its storage).
  */
 export function readSession(
   client: BffClient,
-  sessionHandle: string,
+  sessionHandle?: string,
 ): Promise<SessionInfo | undefined> {
   return client
     .request_<SessionInfo>('GET', 'v1/session', {

@@ -21,6 +21,11 @@ export interface BankConnectClientOptions extends Partial<RetryPolicy> {
    * this browser's key; without it they answer `SESSION_REQUIRED`.
    */
   sessionHandle?: string | undefined;
+  /**
+   * The BFF runs in cookie mode, same-site with this page: the session is the BFF's HttpOnly
+   * cookie, which every call sends (`credentials: 'include'`), so `sessionHandle` is not needed.
+   */
+  sessionCookie?: boolean | undefined;
 }
 
 /**
@@ -94,7 +99,7 @@ function accountPath(accountId: string, resource: string): string {
  * }
  */
 export function createBankConnectClient(options: BankConnectClientOptions): BankConnectClient {
-  const bff = new BffClient(parseBffUrl(options.bff?.toString(), 'option'));
+  const bff = new BffClient(parseBffUrl(options.bff?.toString(), 'option'), options.sessionCookie);
   const policy = readRetryPolicy(options);
   const { sessionHandle } = options;
   if (sessionHandle !== undefined && typeof sessionHandle !== 'string') {
