@@ -26,8 +26,9 @@ const BUDGETS: Budget[] = [
   {
     name: 'all a French consent downloads, gzip',
     path: 'size.frenchConsent.gzip',
-    check: (v) => v <= 16 * KB,
-    limit: '≤ 16384 B',
+    // 16 KB before the DPoP signer of issue #15: see BUDGETS in widget-size.ts.
+    check: (v) => v <= 17.5 * KB,
+    limit: '≤ 17920 B',
   },
   {
     name: 'ES entry gzip',

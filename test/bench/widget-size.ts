@@ -25,7 +25,12 @@ import { buildWidget, chunksOf, ROOT, staticClosure } from '../support/widget-bu
 const KB = 1024;
 
 /** Gzip budgets from the issue. */
-export const BUDGETS = { dropInEntry: 12 * KB, frenchConsent: 16 * KB, esEntry: 9 * KB };
+/**
+ * The French consent's budget went from 16 to 17.5 KB with issue #15: the DPoP signer that binds
+ * the session to the browser's key (about 1,010 B gzip), the cross-tab result check and cookie
+ * mode are in the consent chunk, where the flow that needs them is.
+ */
+export const BUDGETS = { dropInEntry: 12 * KB, frenchConsent: 17.5 * KB, esEntry: 9 * KB };
 
 export interface Sizes {
   minified: number;
