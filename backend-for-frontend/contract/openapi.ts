@@ -168,7 +168,7 @@ export function buildOpenApiDocument(version: string): JsonSchema {
           description:
             'The session handle that POST /v1/flows/{flowId}/complete answered, sent as ' +
             '`Authorization: DPoP <handle>` with a `DPoP` proof (RFC 9449, ES256) signed by the ' +
-            'key the handle is bound to, and `ath` = the handle\'s SHA-256. `Bearer` is accepted ' +
+            "key the handle is bound to, and `ath` = the handle's SHA-256. `Bearer` is accepted " +
             'only for unbound handles, when BFF_ALLOW_BEARER_HANDLES is set.',
         },
         partnerKey: {
