@@ -1,10 +1,14 @@
 /**
  * BFF overhead: `GET /v1/accounts` through the BFF (a DPoP proof verified and its jti recorded,
- * session lookup, unsealing, signing, mTLS to the bank, normalisation) against the same call made straight to the sandbox bank over mTLS
- * with a request signed once, same concurrency, same duration, runs alternating, in one process
- * run. The sandbox and the BFF run in child processes; this process only generates load.
+ * session lookup, unsealing, signing, mTLS to the bank, normalisation) against the same call made
+ * straight to the sandbox bank over mTLS by a small hand-written client that signs each request
+ * afresh (its own X-Request-ID, Date and signature, with the BFF's `signRequest` and QSealC key),
+ * as every real STET client must: the honest baseline. The old baseline, one request signed once
+ * and replayed, which no real client can send, is kept beside it as `directReplayed`. Same
+ * concurrency, same duration, runs rotating, in one process run. The sandbox and the BFF run in
+ * child processes; this process only generates load (and signs the direct requests).
  */
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { signRequest } from '../../backend-for-frontend/stet/http-signature.js';
 import { SANDBOX_BANKS } from '../../demo/sandbox/banks.js';
 import { loadTestPki } from '../support/pki.js';
@@ -31,13 +35,18 @@ export interface BffOverheadResult {
   bank: string;
   connections: number;
   durationMs: number;
-  bff: { throughput: Figure; p50Ms: Figure; p99Ms: Figure; errors: number };
-  direct: { throughput: Figure; p50Ms: Figure; p99Ms: Figure; errors: number };
+  bff: Side;
+  /** The honest baseline: each request signed afresh. */
+  direct: Side;
+  /** The old baseline, a request signed once and replayed: a reference, not a real client. */
+  directReplayed: Side;
   /** BFF throughput / direct throughput, per run pair. */
   throughputRatio: Figure;
   /** BFF p50 minus direct p50, per run pair (ms). */
   addedP50Ms: Figure;
   addedP99Ms: Figure;
+  /** BFF throughput / replayed-signature throughput, per run pair. */
+  throughputRatioReplayed: Figure;
   /**
    * The same pair at one connection, where nothing queues: what the BFF adds to a single request.
    * At 10 connections both sides run the machine flat out, so their latencies there are mostly
@@ -47,18 +56,26 @@ export interface BffOverheadResult {
     durationMs: number;
     bffP50Ms: Figure;
     directP50Ms: Figure;
+    directReplayedP50Ms: Figure;
     addedP50Ms: Figure;
     addedP99Ms: Figure;
   };
 }
 
-/** The direct request, signed now (the bank accepts a Date within ±300 s). */
+interface Side {
+  throughput: Figure;
+  p50Ms: Figure;
+  p99Ms: Figure;
+  errors: number;
+}
+
+/** The direct request's headers, signed now (the bank accepts a Date within ±300 s). */
 async function signDirect(
   bankId: string,
   mtlsOrigin: string,
   token: string,
-  key: string,
-): Promise<LoadTarget> {
+  key: KeyObject,
+): Promise<{ origin: string; path: string; headers: Record<string, string> }> {
   const bank = SANDBOX_BANKS.find((candidate) => candidate.id === bankId);
   if (!bank) throw new Error(`no sandbox bank ${bankId}`);
   const url = new URL(`${mtlsOrigin}/${bankId}/v1/accounts`);
@@ -81,7 +98,7 @@ async function signDirect(
     },
     {
       keyId: profile.keyId === 'client-id' ? CLIENT_ID : QSEALC_URL,
-      privateKey: createPrivateKey(key),
+      privateKey: key,
     },
     profile,
   );
@@ -114,27 +131,38 @@ export async function measureBffOverhead(
         partnerHeadersSync(key, 'GET', `${bff.info.url}/v1/accounts`, session.sessionHandle),
     };
     const tls = { ca: pki['ca.pem'], cert: pki['tpp-qwac.pem'], key: pki['tpp-qwac-key.pem'] };
-    const direct = async (): Promise<LoadTarget> => ({
-      ...(await signDirect(bank, stack.sandbox.info.mtlsOrigin, token, pki['tpp-qsealc-key.pem'])),
+    const qsealcKey = createPrivateKey(pki['tpp-qsealc-key.pem']);
+    const sign = () => signDirect(bank, stack.sandbox.info.mtlsOrigin, token, qsealcKey);
+    const { origin, path } = await sign();
+    // The honest client: a fresh X-Request-ID, Date and signature for every request.
+    const direct: LoadTarget = {
+      origin,
+      path,
+      headers: async () => (await sign()).headers,
       tls,
-    });
-    // Warm both paths (JIT, TLS sessions, SQLite cache) before anything is recorded.
+    };
+    const replayed = async (): Promise<LoadTarget> => ({ ...(await sign()), tls });
+    // Warm every path (JIT, TLS sessions, SQLite cache) before anything is recorded.
     await runLoad(viaBff, { connections, durationMs: 1_000 });
-    await runLoad(await direct(), { connections, durationMs: 1_000 });
+    await runLoad(direct, { connections, durationMs: 1_000 });
+    await runLoad(await replayed(), { connections, durationMs: 1_000 });
     const runPairs = async (load: { connections: number; durationMs: number }) => {
       const bffRuns: LoadResult[] = [];
       const directRuns: LoadResult[] = [];
+      const replayedRuns: LoadResult[] = [];
       for (let run = 0; run < runs; run++) {
-        // Alternate which goes first, so a drifting machine penalises neither side.
-        const order = run % 2 === 0 ? ['bff', 'direct'] : ['direct', 'bff'];
+        // Rotate which goes first, so a drifting machine penalises no side.
+        const sides = ['bff', 'direct', 'replayed'];
+        const order = [...sides.slice(run % 3), ...sides.slice(0, run % 3)];
         for (const side of order) {
           if (side === 'bff') bffRuns.push(await runLoad(viaBff, load));
-          else directRuns.push(await runLoad(await direct(), load));
+          else if (side === 'direct') directRuns.push(await runLoad(direct, load));
+          else replayedRuns.push(await runLoad(await replayed(), load));
         }
       }
-      return { bffRuns, directRuns };
+      return { bffRuns, directRuns, replayedRuns };
     };
-    const { bffRuns, directRuns } = await runPairs({ connections, durationMs });
+    const { bffRuns, directRuns, replayedRuns } = await runPairs({ connections, durationMs });
     const unloadedMs = Math.min(durationMs, 3_000);
     const unloaded = await runPairs({ connections: 1, durationMs: unloadedMs });
     const pick = (results: LoadResult[], field: 'throughput' | 'p50Ms' | 'p99Ms') =>
@@ -147,7 +175,7 @@ export async function measureBffOverhead(
     });
     const paired = (
       compute: (bffRun: LoadResult, directRun: LoadResult) => number,
-      pairs = { bffRuns, directRuns },
+      pairs: { bffRuns: LoadResult[]; directRuns: LoadResult[] } = { bffRuns, directRuns },
     ) =>
       summarise(
         pairs.bffRuns.map((bffRun, index) => compute(bffRun, pairs.directRuns[index] ?? bffRun)),
@@ -158,13 +186,19 @@ export async function measureBffOverhead(
       durationMs,
       bff: side(bffRuns),
       direct: side(directRuns),
+      directReplayed: side(replayedRuns),
       throughputRatio: paired((b, d) => b.throughput / d.throughput),
+      throughputRatioReplayed: paired((b, d) => b.throughput / d.throughput, {
+        bffRuns,
+        directRuns: replayedRuns,
+      }),
       addedP50Ms: paired((b, d) => b.p50Ms - d.p50Ms),
       addedP99Ms: paired((b, d) => b.p99Ms - d.p99Ms),
       unloaded: {
         durationMs: unloadedMs,
         bffP50Ms: pick(unloaded.bffRuns, 'p50Ms'),
         directP50Ms: pick(unloaded.directRuns, 'p50Ms'),
+        directReplayedP50Ms: pick(unloaded.replayedRuns, 'p50Ms'),
         addedP50Ms: paired((b, d) => b.p50Ms - d.p50Ms, unloaded),
         addedP99Ms: paired((b, d) => b.p99Ms - d.p99Ms, unloaded),
       },

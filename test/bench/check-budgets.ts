@@ -48,17 +48,18 @@ const BUDGETS: Budget[] = [
     check: (v) => v <= 4,
     limit: '≤ 4 ms',
   },
+  // Issue #17: against a client that signs every request, as the BFF does (bff-overhead.ts).
   {
-    name: 'BFF throughput / direct',
+    name: 'BFF throughput / a direct client signing each request',
     path: 'overhead.throughputRatio.median',
-    check: (v) => v >= 0.7,
-    limit: '≥ 0.7',
+    check: (v) => v >= 0.8,
+    limit: '≥ 0.8',
   },
   {
-    name: 'BFF added p50',
-    path: 'overhead.addedP50Ms.median',
-    check: (v) => v <= 2,
-    limit: '≤ 2 ms',
+    name: 'BFF added p50 at 1 connection, beyond the signature both pay',
+    path: 'overhead.unloaded.addedP50Ms.median',
+    check: (v) => v <= 1,
+    limit: '≤ 1 ms',
   },
   {
     name: 'refresh calls, SQLite (worst run)',

@@ -10,8 +10,12 @@ import { percentile } from './stats.js';
 export interface LoadTarget {
   origin: string;
   path: string;
-  /** The request's headers, or a function that makes them for each request (a fresh DPoP proof). */
-  headers: Record<string, string> | (() => Record<string, string>);
+  /**
+   * The request's headers, or a function that makes them for each request (a fresh DPoP proof, a
+   * fresh HTTP signature): its time counts in the request's latency, as a real client's would.
+   */
+  headers:
+    Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
   /** TLS options for the connections (client certificate, CA). */
   tls?: { ca: string; cert: string; key: string };
 }
@@ -46,7 +50,7 @@ export async function runLoad(
         const response = await pool.request({
           method: 'GET',
           path: target.path,
-          headers: typeof target.headers === 'function' ? target.headers() : target.headers,
+          headers: typeof target.headers === 'function' ? await target.headers() : target.headers,
         });
         await response.body.text();
         if (response.statusCode === 200) latencies.push(performance.now() - sent);
