@@ -70,7 +70,7 @@ interface Side {
 }
 
 /** The direct request's headers, signed now (the bank accepts a Date within ±300 s). */
-async function signDirect(
+export async function signDirect(
   bankId: string,
   mtlsOrigin: string,
   token: string,

@@ -62,6 +62,12 @@ const BUDGETS: Budget[] = [
     limit: '≤ 1 ms',
   },
   {
+    name: 'BFF CPU per request / the floor (one signature, one mTLS request)',
+    path: 'cpu.ratio.median',
+    check: (v) => v <= 1.5,
+    limit: '≤ 1.5',
+  },
+  {
     name: 'refresh calls, SQLite (worst run)',
     path: 'storm.sqlite.refreshCalls.max',
     check: (v) => v === 1,

@@ -5,7 +5,7 @@
  * and the others still run.
  *
  *   npx tsx test/bench/run.ts                    every benchmark
- *   npx tsx test/bench/run.ts --only=flow,size   some of them (size, speed, dpop, verify, overhead, storm, sessions, flow)
+ *   npx tsx test/bench/run.ts --only=flow,size   some of them (size, speed, dpop, verify, overhead, cpu, storm, sessions, flow)
  *   npx tsx test/bench/run.ts --profile          also a CPU profile of the BFF under load
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureBffCpu } from './bff-cpu.js';
 import { measureBffOverhead } from './bff-overhead.js';
 import { measureDpopProofs } from './dpop-browser.js';
 import { measureDpopVerify } from './dpop-verify.js';
@@ -33,6 +34,7 @@ const BENCHES = {
   dpop: () => measureDpopProofs(),
   verify: () => measureDpopVerify(),
   overhead: () => measureBffOverhead(),
+  cpu: () => measureBffCpu(),
   storm: () => measureRefreshStorm({ runs: 1 }),
   sessions: () => measureSessions(),
   flow: () => measureFlow(),

@@ -14,10 +14,13 @@ import { listen } from '../../../backend-for-frontend/server.js';
 import { buildRegistryFromSandbox } from '../../../demo/sandbox/registry-document.js';
 import { loadTestPki } from '../../support/pki.js';
 import { CLIENT_ID, QSEALC_URL } from '../../support/sandbox.js';
+import { serveCpuUsage } from './cpu.js';
 import { announceReady, stopOnSignal } from './processes.js';
 
 export interface BffChildInfo {
   url: string;
+  /** This process's `process.cpuUsage()`, for bff-cpu.ts. */
+  cpuUrl: string;
 }
 
 function required(name: string): string {
@@ -65,5 +68,5 @@ stopOnSignal(async () => {
   await running.close();
   await rm(dir, { recursive: true, force: true });
 });
-const info: BffChildInfo = { url: running.url };
+const info: BffChildInfo = { url: running.url, cpuUrl: await serveCpuUsage() };
 announceReady(info);
