@@ -15,18 +15,12 @@ import { buildRegistryFromSandbox } from '../../../demo/sandbox/registry-documen
 import { loadTestPki } from '../../support/pki.js';
 import { CLIENT_ID, QSEALC_URL } from '../../support/sandbox.js';
 import { serveCpuUsage } from './cpu.js';
-import { announceReady, stopOnSignal } from './processes.js';
+import { announceReady, required, stopOnSignal } from './processes.js';
 
 export interface BffChildInfo {
   url: string;
   /** This process's `process.cpuUsage()`, for bff-cpu.ts. */
   cpuUrl: string;
-}
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
 }
 
 const sandboxOrigin = required('BENCH_SANDBOX_ORIGIN');

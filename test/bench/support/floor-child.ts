@@ -12,7 +12,7 @@ import { Pool } from 'undici';
 import { loadTestPki } from '../../support/pki.js';
 import { signDirect } from '../bff-overhead.js';
 import { sendAtRate } from './cpu.js';
-import { announceReady, stopOnSignal } from './processes.js';
+import { announceReady, required, stopOnSignal } from './processes.js';
 
 export interface FloorChildInfo {
   url: string;
@@ -22,12 +22,6 @@ export interface FloorRun {
   sent: number;
   ok: number;
   cpuMicros: number;
-}
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is required`);
-  return value;
 }
 
 const mtlsOrigin = required('BENCH_MTLS_ORIGIN');

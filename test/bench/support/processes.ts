@@ -83,6 +83,13 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** A child's environment variable, which its parent must set. */
+export function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
 /** Prints the ready line a child's parent waits for. */
 export function announceReady(info: unknown): void {
   process.stdout.write(`${JSON.stringify({ ready: info })}\n`);
