@@ -2,8 +2,8 @@
  * Serves one operation of the contract's table: registers its method and path on a router and
  * hands the handler its session (for a `session` operation, found and checked against its DPoP
  * proof before anything else is read: a caller without a valid handle and proof learns nothing
- * more than 401) and its path parameters, query and
- * body, validated against the operation's schemas. The first problem becomes a 400
+ * more than 401) and its path parameters, query and body, validated against the operation's
+ * schemas. The first problem becomes a 400
  * `invalid_request` that names the field; a query parameter that the operation does not take is
  * refused like an unknown body field.
  */
