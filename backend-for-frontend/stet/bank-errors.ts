@@ -51,6 +51,24 @@ export function readBankMessage(text: string): string | undefined {
   return clean.length > BANK_MESSAGE_MAX ? `${clean.slice(0, BANK_MESSAGE_MAX - 1)}…` : clean;
 }
 
+/** The pieces of a challenge (RFC 9110 §11.6.1): quoted-strings whole, tokens, `=` and `,`. */
+const CHALLENGE_PIECE = /"(?:[^"\\]|\\.)*"|[^\s,="]+|[=,]/g;
+
+/**
+ * The RFC 6750 §3 `error` of a `WWW-Authenticate` header (`Bearer error="invalid_token", …`):
+ * the first `error` auth-param, whatever its case, never text inside another param's quoted value;
+ * `undefined` when there is none.
+ */
+export function readChallengeError(header: string | null): string | undefined {
+  const pieces = header?.match(CHALLENGE_PIECE) ?? [];
+  for (let index = 0; index + 2 < pieces.length; index++) {
+    if (pieces[index]?.toLowerCase() !== 'error' || pieces[index + 1] !== '=') continue;
+    const value = pieces[index + 2] ?? '';
+    return value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
+  }
+  return undefined;
+}
+
 /** A bank's error code is quoted in messages only when it has the RFC 6749 §5.2 shape. */
 const SAFE_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/i;
 

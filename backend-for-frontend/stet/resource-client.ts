@@ -9,10 +9,15 @@ import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import { BffError, hasCode } from '../errors.js';
-import { readBankMessage, toBankError } from './bank-errors.js';
+import { readBankMessage, readChallengeError, toBankError } from './bank-errors.js';
 import type { BankProfile, PsuContext } from './bank-profile.js';
 import { signRequest } from './http-signature.js';
-import { toTransportError, type BankTransport } from './transport.js';
+import {
+  answerHeader,
+  toTransportError,
+  type BankAnswer,
+  type BankTransport,
+} from './transport.js';
 
 export interface ResourceClientOptions {
   clientId: string;
@@ -104,68 +109,48 @@ export class ResourceClient {
     deadline: number,
   ): Promise<BankResponse> {
     const aspsp = this.#profile.aspsp;
-    const headers: Record<string, string> = {
-      accept: 'application/hal+json, application/json',
-      'x-request-id': randomUUID(),
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...this.#profile.writePsuHeaders(request.psu),
-    };
-    const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-    let response: Response;
-    try {
-      response = await oauth.protectedResourceRequest(
-        request.accessToken,
-        request.method,
+    oauth.checkProtocol(url, true);
+    const headers = await signRequest(
+      {
+        method: request.method,
         url,
-        new Headers(headers),
-        body ?? null,
-        {
-          signal,
-          // oauth4webapi hands back `url.href` with the Authorization header it added.
-          [oauth.customFetch]: async (
-            _href: string,
-            init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>,
-          ) => {
-            const signed = await signRequest(
-              { method: request.method, url, headers: init.headers, ...(body ? { body } : {}) },
-              {
-                keyId: this.#profile.chooseSigningKeyId({
-                  clientId: this.#options.clientId,
-                  qsealcUrl: this.#options.qsealc.url,
-                }),
-                privateKey: this.#options.qsealc.privateKey,
-              },
-              this.#profile.signaturePolicy,
-            );
-            return this.#transport.dispatch(url, request.method, signed, body, init.signal);
-          },
+        headers: {
+          accept: 'application/hal+json, application/json',
+          'x-request-id': randomUUID(),
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...this.#profile.writePsuHeaders(request.psu),
+          // RFC 6750 §2.1; STET banks bind the token to the QWAC (RFC 8705), not to a DPoP key.
+          authorization: `Bearer ${request.accessToken}`,
         },
+        ...(body ? { body } : {}),
+      },
+      {
+        keyId: this.#profile.chooseSigningKeyId({
+          clientId: this.#options.clientId,
+          qsealcUrl: this.#options.qsealc.url,
+        }),
+        privateKey: this.#options.qsealc.privateKey,
+      },
+      this.#profile.signaturePolicy,
+    );
+    let answer: BankAnswer;
+    try {
+      answer = await this.#transport.send(
+        url,
+        request.method,
+        headers,
+        body,
+        AbortSignal.timeout(Math.max(1, deadline - Date.now())),
       );
     } catch (error) {
-      if (error instanceof oauth.WWWAuthenticateChallengeError) {
-        const text = await error.response.text().catch(() => '');
-        throw toBankError(aspsp, 'resource', {
-          status: error.status,
-          headers: error.response.headers,
-          error: error.cause[0]?.parameters.error,
-          bankMessage: readBankMessage(text),
-          cause: error,
-        });
-      }
       throw toTransportError(aspsp, error);
     }
-    return this.#readResponse(response);
-  }
-
-  /** The result of a 2xx, or the BffError of anything else; the body is already in memory. */
-  async #readResponse(response: Response): Promise<BankResponse> {
-    const aspsp = this.#profile.aspsp;
-    const status = response.status;
-    const text = await response.text();
+    const { status, text } = answer;
     if (status < 200 || status >= 300) {
       throw toBankError(aspsp, 'resource', {
         status,
-        headers: response.headers,
+        headers: { get: (name) => answerHeader(answer, name) },
+        error: readChallengeError(answerHeader(answer, 'www-authenticate')),
         bankMessage: readBankMessage(text),
       });
     }

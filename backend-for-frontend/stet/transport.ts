@@ -50,6 +50,21 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/** A bank's answer to a resource request, its body read in full. */
+export interface BankAnswer {
+  status: number;
+  /** Header names are lower-case; a repeated header is an array. */
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** One header of a `BankAnswer`, repeated values joined as RFC 9110 §5.3 allows. */
+export function answerHeader(answer: BankAnswer, name: string): string | null {
+  const value = answer.headers[name];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 export class BankTransport {
   readonly aspsp: string;
   readonly timeoutMs: number;
@@ -89,38 +104,27 @@ export class BankTransport {
   }
 
   /**
-   * Sends one resource request. undici's dispatcher API on the mTLS pool rather than its WHATWG
-   * `fetch`, which costs about 0.6 ms more CPU per call (BFF overhead bench). The answer is
-   * wrapped in a `Response` for oauth4webapi's challenge checks; redirects are never followed,
-   * since the request carries the access token and the TPP's signature.
+   * Sends one resource request with undici's dispatcher API on the mTLS pool, and reads the whole
+   * answer as text. Not its WHATWG `fetch`, nor a `Response` around the answer: building those
+   * cost about 0.6 ms and 0.25 ms more CPU per call (BFF overhead and cpu benches). Redirects are
+   * never followed, since the request carries the access token and the TPP's signature.
    */
-  async dispatch(
+  async send(
     url: URL,
     method: string,
     headers: Record<string, string>,
     body: Buffer | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<Response> {
+    signal: AbortSignal,
+  ): Promise<BankAnswer> {
     const answer = await this.#agent.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method,
       headers,
       body: body ?? null,
-      signal: signal ?? null,
+      signal,
     });
-    const content = await answer.body.arrayBuffer();
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(answer.headers)) {
-      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
-        responseHeaders.append(name, item);
-    }
-    const nullBody =
-      answer.statusCode === 204 || answer.statusCode === 205 || answer.statusCode === 304;
-    return new Response(nullBody ? null : content, {
-      status: answer.statusCode,
-      headers: responseHeaders,
-    });
+    return { status: answer.statusCode, headers: answer.headers, text: await answer.body.text() };
   }
 
   async close(): Promise<void> {

@@ -203,6 +203,15 @@ describe('BankClient against a scripted STET bank', () => {
         },
         'access_denied',
       ],
+      // The challenge is read, not only the status: a 403 whose challenge says the token is
+      // invalid is a token to refresh (RFC 6750 §3.1), not a consent that lacks the data.
+      [
+        {
+          status: 403,
+          headers: { 'www-authenticate': 'Bearer realm="a, error=x", error="invalid_token"' },
+        },
+        'bank_unauthorized',
+      ],
       [{ status: 404 }, 'not_found'],
       [{ status: 302, headers: { location: `${elsewhere.origin}/steal` } }, 'bank_error'],
       [{ status: 429, headers: { 'retry-after': '7' } }, 'bank_rate_limited'],

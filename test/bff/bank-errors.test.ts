@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   readBankMessage,
+  readChallengeError,
   toBankError,
   type BankCall,
 } from '../../backend-for-frontend/stet/bank-errors.js';
@@ -156,5 +157,27 @@ describe('readBankMessage', () => {
     for (const body of ['', 'not json', 'null', '{"message":42}', '{"message":"   "}', '[]']) {
       assert.equal(readBankMessage(body), undefined, body);
     }
+  });
+});
+
+describe('readChallengeError', () => {
+  it('reads the RFC 6750 error of a challenge, quoted or not, the name in any case', () => {
+    assert.equal(readChallengeError('Bearer error="invalid_token"'), 'invalid_token');
+    assert.equal(readChallengeError('Bearer ERROR = insufficient_scope'), 'insufficient_scope');
+    assert.equal(
+      readChallengeError('Basic realm="b", Bearer error=invalid_token, error_description="x"'),
+      'invalid_token',
+    );
+    assert.equal(readChallengeError('Bearer error="a\\"b"'), 'a"b');
+  });
+
+  it('never reads an error out of another parameter’s quoted value', () => {
+    assert.equal(
+      readChallengeError('Bearer realm="x, error=forged", error="invalid_token"'),
+      'invalid_token',
+    );
+    assert.equal(readChallengeError('Bearer realm="error=forged"'), undefined);
+    assert.equal(readChallengeError('Bearer error_description="error=forged"'), undefined);
+    assert.equal(readChallengeError(null), undefined);
   });
 });
