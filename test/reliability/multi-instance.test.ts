@@ -53,6 +53,32 @@ describe('several BFF instances on one Redis', () => {
     );
   });
 
+  it('uses the tokens another instance refreshed, and nothing of a session another ended', async () => {
+    const session = await first.connect('azur');
+    const read = (bff: TestBff) =>
+      bff.call('GET', '/v1/accounts', { handle: session.sessionHandle });
+    try {
+      // The first instance has used (and unsealed) the session's tokens.
+      assert.equal((await read(first)).status, 200);
+      await sandbox.admin('POST', '/banks/azur/clock', { advanceSeconds: 400 });
+      await sandbox.admin('DELETE', '/banks/azur/calls');
+      // The second refreshes: the store holds new tokens, the old access token is expired.
+      assert.equal((await read(second)).status, 200);
+      // The first must present the new token: an old one kept in its memory would meet a 401
+      // and make it refresh a second time.
+      assert.equal((await read(first)).status, 200);
+      const counted = await countCalls('azur');
+      assert.equal(counted['POST /token refresh_token'], 1, 'one refresh, by the second instance');
+      const ended = await second.call('DELETE', '/v1/session', { handle: session.sessionHandle });
+      assert.equal(ended.status, 204);
+      const afterEnd = await read(first);
+      assert.equal(afterEnd.status, 401);
+      assert.equal((await readError(afterEnd)).error, 'session_required');
+    } finally {
+      await sandbox.admin('POST', '/reset');
+    }
+  });
+
   it(`refreshes once for ${REQUESTS} concurrent requests split across two instances`, async (t) => {
     const session = await first.connect('azur');
     // Azur's access tokens live 300 s: move the bank's clock past them.
