@@ -51,6 +51,13 @@ const CONFIG_ERRORS = /^(BFF_MISSING|BFF_INVALID|UNKNOWN_ASPSP)$/;
  * What the customer reads for each family of error codes (`BANK_…`, `FLOW_…`, `…_MISMATCH`, so
  * that a new code of a family reads right); anything else is `errorGeneric`.
  */
+/**
+ * How long the element may stay blank while it loads (the directory, the session) before it
+ * shows its loading view. Most answers come sooner, and the list then replaces nothing: no flash
+ * of "Loading", and no frame spent laying out a view nobody reads.
+ */
+const LOADING_DELAY_MS = 200;
+
 const ERROR_MESSAGES: [RegExp, MessageKey][] = [
   [CONFIG_ERRORS, 'errorConfig'],
   [/^(ORIGIN_NOT_ALLOWED|CSRF_HEADER_MISSING)$/, 'errorConfig'],
@@ -228,6 +235,8 @@ export class BankConnect extends LitElement {
   #loads = new Set<Promise<void>>();
   #catalogueFailed = false;
   #initialised = false;
+  /** Whether the loading view may show: only once loading has taken `LOADING_DELAY_MS`. */
+  #loadingShown = false;
   #moveFocus = false;
   #generation = 0;
 
@@ -238,20 +247,19 @@ export class BankConnect extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.#initialised) void this.#initialise();
+    // At connection, not after the first render: the directory's request then travels while the
+    // first render and its layout run. `#initialise` waits a microtask, so properties set just
+    // after the element is added to the page are read.
+    this.#initialised = true;
+    void this.#initialise();
   }
 
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('lang')) this.#loadCatalogue();
   }
 
-  protected override firstUpdated(): void {
-    this.#initialised = true;
-    void this.#initialise();
-  }
-
   protected override updated(changed: PropertyValues): void {
-    // An old value of undefined means the first update, which firstUpdated already handles.
+    // An old value of undefined means the first update: the connection initialised already.
     const reconfigured = ['bff', 'session', 'sessionCookie', 'aspsp'].some(
       (name) => changed.has(name) && changed.get(name) !== undefined,
     );
@@ -366,6 +374,12 @@ export class BankConnect extends LitElement {
     this.error = undefined;
     this.reconnecting = false;
     if (this.view !== 'loading') this.#show('loading', false);
+    this.#loadingShown = false;
+    setTimeout(() => {
+      if (generation !== this.#generation || this.view !== 'loading') return;
+      this.#loadingShown = true;
+      this.requestUpdate();
+    }, LOADING_DELAY_MS);
     try {
       this.#client = new BffClient(parseBffUrl(this.bff || findServingBff()), this.sessionCookie);
     } catch (error) {
@@ -529,8 +543,10 @@ export class BankConnect extends LitElement {
     // The host's own `lang` is this property, not the attribute screen readers follow.
     const lang = resolveLang(this.lang);
     // Nothing to read until the language's messages arrive, rather than a flash of French; if
-    // they cannot be fetched, the element goes on in French.
-    if (!catalogues.loaded[lang] && !this.#catalogueFailed) {
+    // they cannot be fetched, the element goes on in French. Nor a flash of "Loading" when the
+    // directory comes quickly: that view shows only after `LOADING_DELAY_MS`.
+    const loadingHidden = this.view === 'loading' && !this.#loadingShown;
+    if ((!catalogues.loaded[lang] && !this.#catalogueFailed) || loadingHidden) {
       return html`<div class="base" part="base" aria-busy="true"></div>`;
     }
     // Each view's heading is the message named after it, and the live region announces it too;

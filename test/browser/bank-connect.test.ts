@@ -1,4 +1,4 @@
-import { expect } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import {
   $,
   button,
@@ -18,6 +18,46 @@ describe('<bank-connect>', () => {
     restoreOpen?.();
     restoreOpen = undefined;
     localStorage.clear();
+  });
+
+  describe('loading', () => {
+    it('shows the list without a flash of the loading view when the directory comes quickly', async () => {
+      const { el, events } = await mount({ bff: stubBff(), lang: 'en' });
+      // The first render, before the directory's answer (or with it): never "Loading banks…".
+      expect(el.shadowRoot?.textContent ?? '').not.to.contain('Loading');
+      const headings: string[] = [];
+      const observer = new MutationObserver(() => {
+        const text = el.shadowRoot?.querySelector('h2')?.textContent;
+        if (text) headings.push(text);
+      });
+      observer.observe(el.shadowRoot as ShadowRoot, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
+      await events.step('open');
+      await el.updateComplete;
+      observer.disconnect();
+      await expect(headings.filter((text) => text.includes('Loading'))).to.deep.equal([]);
+      await expect(el.currentView).to.equal('choose');
+    });
+
+    it('shows the loading view when the directory is slow, then the list', async () => {
+      const bff = stubBff('held-directory');
+      const { el, events } = await mount({ bff, lang: 'en' });
+      // Blank and busy at first: the loading view waits for the delay.
+      await expect($(el, '[part="base"]').getAttribute('aria-busy')).to.equal('true');
+      expect(el.shadowRoot?.textContent ?? '').not.to.contain('Loading');
+      await waitUntil(
+        () => el.shadowRoot?.querySelector('h2')?.textContent?.includes('Loading banks'),
+        'the loading view never showed',
+      );
+      await fetch(`${bff}_test/release-directory`, { method: 'POST' });
+      await events.step('open');
+      await el.updateComplete;
+      expect($(el, 'h2').textContent).not.to.contain('Loading');
+      expect(el.shadowRoot?.querySelectorAll('[role="option"]').length).to.be.greaterThan(0);
+    });
   });
 
   describe('configuration', () => {

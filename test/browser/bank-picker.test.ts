@@ -1,6 +1,10 @@
-import { expect } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import { normaliseForSearch } from '../../widget/bank-picker.js';
+import {
+  FIRST_SCREENFUL,
+  MAX_RENDERED_OPTIONS,
+  normaliseForSearch,
+} from '../../widget/bank-picker.js';
 import { $, mount, optionNames, stubBff, typeSearch, unmountAll } from './support/helpers.js';
 
 async function mountPicker(scenario = 'ok') {
@@ -109,9 +113,19 @@ describe('bank picker', () => {
     expect($(el, '#bank-option-0 [part="tag"]').textContent).to.contain('Last used');
   });
 
-  it('renders at most 50 of a 400-bank directory and filters it per keystroke', async () => {
-    const { el } = await mountPicker('big');
-    expect(optionNames(el)).to.have.length(50);
+  it('renders a first screenful, then at most 50 of a 400-bank directory, and filters it per keystroke', async () => {
+    const { el, events } = await mount({ bff: stubBff('big'), lang: 'en' });
+    // Every count the list has had, from before the directory arrives.
+    const counts: number[] = [];
+    const observer = new MutationObserver(() => {
+      const count = optionNames(el).length;
+      if (count !== counts.at(-1)) counts.push(count);
+    });
+    observer.observe(el.shadowRoot as ShadowRoot, { childList: true, subtree: true });
+    await events.step('open');
+    await waitUntil(() => optionNames(el).length === MAX_RENDERED_OPTIONS, 'never 50 options');
+    observer.disconnect();
+    await expect(counts).to.deep.equal([FIRST_SCREENFUL, MAX_RENDERED_OPTIONS]);
     expect($(el, '#bank-search-hint').textContent).to.contain('400');
     // How fast is measured by `npm run bench` (time per keystroke), not asserted here.
     await typeSearch(el, 'regionale 391');

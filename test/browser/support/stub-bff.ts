@@ -2,7 +2,7 @@
  * A stand-in for the backend-for-frontend, served by the test runner's dev server under
  * `/stub-bff/<tag>/…`. The tag's first dot-separated word picks a scenario (`ok`, `hold`,
  * `denied`, `bad-iss`, `flows-error`, `complete-error`, `big`, `bad-shape`,
- * `bad-flow-shape`, `nonce`, `flaky-<n>`, `slow-<n>`, `pages`); the rest makes it unique per test.
+ * `bad-flow-shape`, `nonce`, `flaky-<n>`, `slow-<n>`, `pages`, `held-directory`); the rest makes it unique per test.
  * Its fixtures carry recognisable fake tokens the widget must never copy anywhere.
  *
  * It checks DPoP proofs as the BFF does (RFC 9449 §4.3): a JWS of type `dpop+jwt` whose ES256
@@ -77,6 +77,10 @@ const attempts = new Map<string, number>();
 const revoked = new Set<string>();
 /** The authentication failures answered, by tag, in order. */
 const refusalsByTag = new Map<string, ErrorCode[]>();
+/** Tags whose held directory was released, and the requests waiting for it. */
+const releasedDirectories = new Set<string>();
+const directoryWaiters = new Map<string, () => void>();
+
 /** Waiters for `_test/wait-proofs`, resolved as proofs arrive. */
 const proofWaiters: { tag: string; count: number; resolve: () => void }[] = [];
 
@@ -391,6 +395,10 @@ async function answer(ctx: Context) {
 
   if (ctx.method === 'GET' && route === 'v1/aspsps') {
     if (scenario === 'directory-error') return apiError(ctx, 'internal_error');
+    // `held-directory`: the directory answers once the test posts `_test/release-directory`.
+    if (scenario === 'held-directory' && !releasedDirectories.has(tag)) {
+      await new Promise<void>((resolve) => directoryWaiters.set(tag, resolve));
+    }
     // A bank whose name is a number: not the contract's AspspSummary.
     if (scenario === 'bad-shape') return json(ctx, 200, { aspsps: [{ id: 'lcl', name: 7 }] });
     return json(ctx, 200, directory(tag, origin));
@@ -536,6 +544,11 @@ async function answer(ctx: Context) {
     ctx.type = 'text/html';
     ctx.body = callbackPage(flow.flowId, params.toString(), flow.returnTo);
     return;
+  }
+  if (ctx.method === 'POST' && route === '_test/release-directory') {
+    releasedDirectories.add(tag);
+    directoryWaiters.get(tag)?.();
+    return json(ctx, 200, {});
   }
   if (ctx.method === 'GET' && route === '_test/proofs') {
     return json(ctx, 200, proofsByTag.get(tag) ?? []);
