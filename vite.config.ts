@@ -102,6 +102,54 @@ function minifyLitTemplates(): Plugin {
 }
 
 /**
+ * Lit's module-level hooks that the drop-in never uses, each run when Lit's modules evaluate:
+ * the polyfill-support hooks (for browsers without shadow DOM, which es2022 excludes), SSR
+ * hydration (the drop-in is never server-rendered), and the version lists that dev builds of
+ * another Lit on the page read to warn of duplicates. Removing them saves the drop-in 133 B gzip
+ * and the page their evaluation. A Lit release that changes these lines fails the build here
+ * rather than leaving them in silently.
+ */
+const LIT_HOOKS: [RegExp, RegExp[]][] = [
+  [
+    /\/lit-html\/lit-html\.js$/,
+    [
+      /,\w+=\w+\.litHtmlPolyfillSupport;\s*\w+\?\.\(\w+,\w+\),\(\w+\.litHtmlVersions\?\?=\[\]\)\.push\("[\d.]+"\)/,
+    ],
+  ],
+  [
+    /\/@lit\/reactive-element\/reactive-element\.js$/,
+    [
+      /,\w+=\w+\.reactiveElementPolyfillSupport(?=,)/,
+      /,\w+\?\.\(\{ReactiveElement:\w+\}\),\(\w+\.reactiveElementVersions\?\?=\[\]\)\.push\("[\d.]+"\)/,
+    ],
+  ],
+  [
+    /\/lit-element\/lit-element\.js$/,
+    [
+      /,\w+\.litElementHydrateSupport\?\.\(\{LitElement:\w+\}\)/,
+      /const \w+=\w+\.litElementPolyfillSupport;\w+\?\.\(\{LitElement:\w+\}\);/,
+      /\(\w+\.litElementVersions\?\?=\[\]\)\.push\("[\d.]+"\);/,
+    ],
+  ],
+];
+
+function dropLitHooks(): Plugin {
+  return {
+    name: 'bank-connect:drop-lit-hooks',
+    transform(code, id) {
+      const hooks = LIT_HOOKS.find(([file]) => file.test(id))?.[1];
+      if (!hooks) return undefined;
+      let out = code;
+      for (const hook of hooks) {
+        if (!hook.test(out)) this.error(`${id}: Lit changed, ${String(hook)} no longer matches`);
+        out = out.replace(hook, '');
+      }
+      return { code: out, map: null };
+    },
+  };
+}
+
+/**
  * Shortens the properties whose names end with an underscore (`popup_`, `onStep_`): the widget's
  * convention for internal members that `#private` cannot cover because another module reads
  * them. Such a member is never public API, a Lit reactive property, a field of the BFF's JSON, nor
@@ -203,7 +251,11 @@ export default defineConfig(({ mode }) => {
       }
     : { entry: { 'bank-connect': ROOT_ENTRY, pinned: 'widget/define.ts' }, formats: ['es'] };
   return {
-    plugins: [minifyLitTemplates(), mangleInternalProperties(), ...(es ? [] : [layOutDropIn()])],
+    plugins: [
+      minifyLitTemplates(),
+      mangleInternalProperties(),
+      ...(es ? [] : [dropLitHooks(), layOutDropIn()]),
+    ],
     // Lit's reactive properties are accessors on the prototype: as with tsconfig.json's
     // `useDefineForClassFields: false`, fields are assigned, and a field without initializer is
     // not emitted, so that none shadows an accessor.

@@ -3,7 +3,7 @@ import { html, LitElement, type PropertyValues, type TemplateResult } from 'lit'
 import type { AspspSummary, BankScope } from './contract.js';
 import { AuthorizationController } from './authorization/authorization-controller.js';
 import { readReturnedFlow } from './authorization/returned-flow.js';
-import { BankPicker, rememberLastUsedAspsp } from './bank-picker.js';
+import { BankPicker, readLastUsedAspsp, rememberLastUsedAspsp } from './bank-picker.js';
 import { BffClient, parseBffUrl } from './bff-client.js';
 import { findServingBff } from './served-from.js';
 import { BankConnectError, toBankConnectError } from './errors.js';
@@ -48,15 +48,16 @@ const FLOW_STEPS: Partial<Record<BankConnectView, FlowStep>> = {
 const CONFIG_ERRORS = /^(BFF_MISSING|BFF_INVALID|UNKNOWN_ASPSP)$/;
 
 /**
+ * How long the element's first view waits for what it shows (the directory, the session) before
+ * it shows its loading view instead. Most answers come sooner: the list then replaces nothing, no
+ * flash of "Loading" and no frame spent laying out a view nobody reads.
+ */
+const LOADING_DELAY_MS = 200;
+
+/**
  * What the customer reads for each family of error codes (`BANK_…`, `FLOW_…`, `…_MISMATCH`, so
  * that a new code of a family reads right); anything else is `errorGeneric`.
  */
-/**
- * How long the element may stay blank while it loads (the directory, the session) before it
- * shows its loading view. Most answers come sooner, and the list then replaces nothing: no flash
- * of "Loading", and no frame spent laying out a view nobody reads.
- */
-const LOADING_DELAY_MS = 200;
 
 const ERROR_MESSAGES: [RegExp, MessageKey][] = [
   [CONFIG_ERRORS, 'errorConfig'],
@@ -235,10 +236,31 @@ export class BankConnect extends LitElement {
   #loads = new Set<Promise<void>>();
   #catalogueFailed = false;
   #initialised = false;
-  /** Whether the loading view may show: only once loading has taken `LOADING_DELAY_MS`. */
-  #loadingShown = false;
+  #showFirstView = (): void => undefined;
+  /**
+   * Settles when the first view is known (`#show`), or when loading has taken
+   * `LOADING_DELAY_MS`: the first update waits for it (`scheduleUpdate`), so that the page lays
+   * out no frame that the list replaces at once. Until then the shadow root is empty.
+   */
+  #firstView: Promise<void> | undefined = new Promise((resolve) => {
+    this.#showFirstView = resolve;
+  });
   #moveFocus = false;
   #generation = 0;
+  /** What `#initialise` last read of the configuration: a change to it starts again. */
+  #configuredWith = '';
+
+  protected override scheduleUpdate(): void | Promise<unknown> {
+    if (!this.#firstView) return super.scheduleUpdate();
+    return this.#firstView.then(() => {
+      this.#firstView = undefined;
+      return super.scheduleUpdate();
+    });
+  }
+
+  #configuration(): string {
+    return [this.bff, this.session, this.sessionCookie, this.aspsp].join(' ');
+  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -252,6 +274,8 @@ export class BankConnect extends LitElement {
     // after the element is added to the page are read.
     this.#initialised = true;
     void this.#initialise();
+    // The messages too: the first update may wait for the directory (`scheduleUpdate`).
+    this.#loadCatalogue();
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -259,11 +283,10 @@ export class BankConnect extends LitElement {
   }
 
   protected override updated(changed: PropertyValues): void {
-    // An old value of undefined means the first update: the connection initialised already.
-    const reconfigured = ['bff', 'session', 'sessionCookie', 'aspsp'].some(
-      (name) => changed.has(name) && changed.get(name) !== undefined,
-    );
-    if (this.#initialised && reconfigured) void this.#initialise();
+    // Compared with what the running initialisation read, not with the first update's old
+    // values: that update can come after the directory, and a change before it counts too.
+    if (this.#initialised && this.#configuration() !== this.#configuredWith)
+      void this.#initialise();
     if (changed.has('view') && this.#moveFocus) {
       this.#moveFocus = false;
       this.#focusView();
@@ -335,6 +358,7 @@ export class BankConnect extends LitElement {
 
   #show(view: BankConnectView, moveFocus: boolean): void {
     this.view = view;
+    if (view !== 'loading') this.#showFirstView();
     this.#moveFocus = moveFocus;
   }
 
@@ -371,15 +395,12 @@ export class BankConnect extends LitElement {
     // Called from update hooks: let the current update finish before changing state again.
     await Promise.resolve();
     if (generation !== this.#generation) return;
+    this.#configuredWith = this.#configuration();
     this.error = undefined;
     this.reconnecting = false;
     if (this.view !== 'loading') this.#show('loading', false);
-    this.#loadingShown = false;
-    setTimeout(() => {
-      if (generation !== this.#generation || this.view !== 'loading') return;
-      this.#loadingShown = true;
-      this.requestUpdate();
-    }, LOADING_DELAY_MS);
+    // The first view waits for the directory, at most this long (`scheduleUpdate`).
+    setTimeout(this.#showFirstView, LOADING_DELAY_MS);
     try {
       this.#client = new BffClient(parseBffUrl(this.bff || findServingBff()), this.sessionCookie);
     } catch (error) {
@@ -389,8 +410,10 @@ export class BankConnect extends LitElement {
     const client = this.#client;
     const returned = readReturnedFlow(globalThis.location?.hash ?? '');
     const directory = client.listAspsps_().then((result) => result.aspsps);
+    // Read while the request travels: a page's first localStorage read costs milliseconds.
+    const lastUsed = readLastUsedAspsp();
     if (returned) {
-      directory.then((aspsps) => this.#setDirectory(aspsps)).catch(() => undefined);
+      directory.then((aspsps) => this.#setDirectory(aspsps, lastUsed)).catch(() => undefined);
       const taken = await this.#authorization.resume_(client, returned, this.session || undefined);
       if (taken) return;
     }
@@ -401,7 +424,7 @@ export class BankConnect extends LitElement {
         if (generation !== this.#generation) return;
         if (info) {
           this.selectedId = info.aspsp;
-          this.#setDirectory(await directory.catch(() => []));
+          this.#setDirectory(await directory.catch(() => []), lastUsed);
           if (generation !== this.#generation) return;
           if (info.status === 'active') {
             this.#show('connected', false);
@@ -421,7 +444,7 @@ export class BankConnect extends LitElement {
           return;
         }
       }
-      this.#setDirectory(await directory);
+      this.#setDirectory(await directory, lastUsed);
       if (generation !== this.#generation) return;
       if (this.aspsp) {
         const preselected = this.directory.find((aspsp) => aspsp.id === this.aspsp);
@@ -442,9 +465,9 @@ export class BankConnect extends LitElement {
     }
   }
 
-  #setDirectory(aspsps: AspspSummary[]): void {
+  #setDirectory(aspsps: AspspSummary[], lastUsed: string | undefined): void {
     this.directory = aspsps;
-    this.#picker.setDirectory_(aspsps);
+    this.#picker.setDirectory_(aspsps, lastUsed);
   }
 
   #fail(error: BankConnectError, step: FlowStep = this.#flowStep()): void {
@@ -464,7 +487,9 @@ export class BankConnect extends LitElement {
 
   /** The chosen bank's directory entry; absent while the directory loads or if it lacks the bank. */
   #selected(): AspspSummary | undefined {
-    return this.directory.find((aspsp) => aspsp.id === this.selectedId);
+    // Every message asks for the bank's name: with no bank chosen, no scan of the directory.
+    const id = this.selectedId;
+    return id === undefined ? undefined : this.directory.find((aspsp) => aspsp.id === id);
   }
 
   #bankName(): string {
@@ -543,10 +568,8 @@ export class BankConnect extends LitElement {
     // The host's own `lang` is this property, not the attribute screen readers follow.
     const lang = resolveLang(this.lang);
     // Nothing to read until the language's messages arrive, rather than a flash of French; if
-    // they cannot be fetched, the element goes on in French. Nor a flash of "Loading" when the
-    // directory comes quickly: that view shows only after `LOADING_DELAY_MS`.
-    const loadingHidden = this.view === 'loading' && !this.#loadingShown;
-    if ((!catalogues.loaded[lang] && !this.#catalogueFailed) || loadingHidden) {
+    // they cannot be fetched, the element goes on in French.
+    if (!catalogues.loaded[lang] && !this.#catalogueFailed) {
       return html`<div class="base" part="base" aria-busy="true"></div>`;
     }
     // Each view's heading is the message named after it, and the live region announces it too;

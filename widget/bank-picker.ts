@@ -97,10 +97,10 @@ export class BankPicker implements ReactiveController {
 
   /**
    * Loads a directory in the order given (the BFF sorts it by name in French collation); the last
-   * used bank goes first. Nothing is normalised yet: at 400 banks that would cost more than the
+   * used bank (`lastUsedId`, from `readLastUsedAspsp`) goes first. Nothing is normalised yet: at 400 banks that would cost more than the
    * first render, and most customers pick without typing.
    */
-  setDirectory_(aspsps: readonly AspspSummary[], lastUsedId = readLastUsedAspsp()): void {
+  setDirectory_(aspsps: readonly AspspSummary[], lastUsedId: string | undefined): void {
     this.#lastUsedId = aspsps.some((aspsp) => aspsp.id === lastUsedId) ? lastUsedId : undefined;
     const entries: Entry[] = aspsps.map((aspsp) => ({ aspsp }));
     const last = entries.findIndex((entry) => entry.aspsp.id === this.#lastUsedId);
@@ -108,13 +108,14 @@ export class BankPicker implements ReactiveController {
     this.#entries = entries;
     this.reset_();
     this.#limit = FIRST_SCREENFUL;
-    // A task queued from an animation frame runs after that frame's paint.
-    const showAll = () => {
-      if (this.#limit === MAX_RENDERED_OPTIONS) return;
-      this.#limit = MAX_RENDERED_OPTIONS;
-      this.#host.requestUpdate();
-    };
-    requestAnimationFrame(() => setTimeout(showAll));
+    // A task queued from an animation frame runs after that frame's paint. When typing came
+    // first, the limit is already lifted and the update renders the same list.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        this.#limit = MAX_RENDERED_OPTIONS;
+        this.#host.requestUpdate();
+      }),
+    );
   }
 
   /** Back to an empty search, e.g. when the customer returns to the list. */
@@ -132,7 +133,9 @@ export class BankPicker implements ReactiveController {
 
   #filter(): void {
     this.#limit = MAX_RENDERED_OPTIONS;
-    const terms = normaliseForSearch(this.#query).split(' ').filter(Boolean);
+    // No query, no terms: the first list costs no normalisation (nor its regexps' compilation).
+    const terms =
+      this.#query.trim() === '' ? [] : normaliseForSearch(this.#query).split(' ').filter(Boolean);
     this.#matches =
       terms.length === 0
         ? this.#entries
