@@ -151,6 +151,11 @@ const RESOURCES: ReadonlyMap<string, BankOperation> = new Map([
  * resource's name, never the ids the path holds.
  */
 export function nameResource(target: ResourceTarget): BankOperation {
+  // The BFF's own paths (`/accounts/{id}/balances`, with a query at most): no URL to parse.
+  if (target.path !== undefined && /^[\w/%~-]*(\?|$)/.test(target.path)) {
+    const last = target.path.split('?', 1)[0]?.replace(/\/+$/, '').split('/').pop() ?? '';
+    return RESOURCES.get(last) ?? 'other';
+  }
   const href = target.link ?? target.path;
   const base = 'https://bank.invalid';
   // A link the profile will refuse is still counted, as `other`.

@@ -157,6 +157,7 @@ describe('DPoP-bound session handles', () => {
   });
 
   describe('bad proofs: 401 with the code in the log, the session intact', () => {
+    const ES256_PROOF = { alg: 'ES256', typ: 'dpop+jwt' };
     const cases: [string, () => Promise<string>, string?][] = [
       ['expired', () => proofFor({ iat: now() - 120 })],
       ['issued in the future', () => proofFor({ iat: now() + 120 })],
@@ -218,6 +219,26 @@ describe('DPoP-bound session handles', () => {
         },
       ],
       ['with a forged signature', async () => `${(await proofFor()).slice(0, -8)}AAAAAAAA`],
+      // Truly signed by the page's key, but not in the form RFC 9449 and RFC 7515 require.
+      [
+        'with a critical JWS extension',
+        () =>
+          Promise.resolve(
+            bff.dpopKey.signRaw({ ...ES256_PROOF, crit: ['b64'], b64: true }, signedClaims()),
+          ),
+      ],
+      [
+        'with a DER signature',
+        () => Promise.resolve(bff.dpopKey.signRaw(ES256_PROOF, signedClaims(), { der: true })),
+      ],
+      [
+        'whose payload is not a JSON object',
+        () => Promise.resolve(bff.dpopKey.signRaw(ES256_PROOF, [signedClaims()])),
+      ],
+      [
+        'with a fourth part',
+        () => Promise.resolve(`${bff.dpopKey.signRaw(ES256_PROOF, signedClaims())}.AAAA`),
+      ],
       ['that is not a JWS', () => Promise.resolve('not-a-proof')],
       ['oversized', () => proofFor({ extra: { padding: 'x'.repeat(5_000) } })],
       ['sent twice in one header', async () => `${await proofFor()}, ${await proofFor()}`],
@@ -225,6 +246,16 @@ describe('DPoP-bound session handles', () => {
 
     function proofClaims() {
       return { htm: 'GET', htu: `${bff.url}/v1/session` };
+    }
+
+    /** A whole, valid payload for `GET /v1/session` with the session's handle. */
+    function signedClaims() {
+      return {
+        ...proofClaims(),
+        iat: now(),
+        jti: randomBytes(16).toString('base64url'),
+        ath: hashHandle(session.sessionHandle),
+      };
     }
 
     for (const [name, make] of cases) {
@@ -246,6 +277,12 @@ describe('DPoP-bound session handles', () => {
         await stillWorks();
       });
     }
+
+    it('takes a proof made as the malformed ones above are, when its form is right', async () => {
+      // So the refusals above are for their form: signRaw's signatures do verify.
+      const response = await getSession(bff.dpopKey.signRaw(ES256_PROOF, signedClaims()));
+      assert.equal(response.status, 200);
+    });
 
     it('refuses a proof replayed within its lifetime', async () => {
       const proof = await proofFor();

@@ -472,6 +472,8 @@ describe('the bank operation a resource call is counted under', () => {
       [{ link: '/v1/trusted-beneficiaries?page=3' }, 'trusted-beneficiaries'],
       [{ path: '/end-user-identity' }, 'identity'],
       [{ path: '/funds-confirmations' }, 'funds-confirmations'],
+      [{ path: '/accounts/' }, 'accounts'],
+      [{ path: '/accounts/a.b/balances' }, 'balances'],
       [{ path: '/accounts/abc' }, 'other'],
       [{ link: 'http://[not a link' }, 'other'],
     ];

@@ -36,6 +36,12 @@ export interface TestDpopKey {
    * `setupRequest`) that must sign a fresh proof for every request they send.
    */
   signSync(claims: ProofClaims): string;
+  /**
+   * Any header and payload (the header gets this key's `jwk`), truly signed by this key: for
+   * proofs whose signature verifies but whose form does not. `der`: the signature in DER, not the
+   * JOSE R‖S form.
+   */
+  signRaw(header: Record<string, unknown>, payload: unknown, options?: { der?: boolean }): string;
 }
 
 export function hashHandle(handle: string): string {
@@ -59,6 +65,15 @@ export async function createDpopKey(): Promise<TestDpopKey> {
       const signature = sign('sha256', Buffer.from(input), {
         key: keyObject,
         dsaEncoding: 'ieee-p1363',
+      });
+      return `${input}.${signature.toString('base64url')}`;
+    },
+    signRaw: (header, payload, options = {}) => {
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const input = `${part({ jwk: publicJwk, ...header })}.${part(payload)}`;
+      const signature = sign('sha256', Buffer.from(input), {
+        key: keyObject,
+        dsaEncoding: options.der ? 'der' : 'ieee-p1363',
       });
       return `${input}.${signature.toString('base64url')}`;
     },
