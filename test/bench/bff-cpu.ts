@@ -44,7 +44,7 @@ export async function measureBffCpu(
   const bank = 'mistral';
   const rate = options.rate ?? 100;
   const durationMs = options.durationMs ?? 5_000;
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 5;
   const stack = await startStack({ connectAt: bank });
   const token = stack.sandbox.info.accessToken;
   const [bff] = stack.bffs;

@@ -36,17 +36,25 @@ const BUDGETS: Budget[] = [
     check: (v) => v <= 9 * KB,
     limit: '≤ 9216 B',
   },
+  // Issue #17: against the vanilla reference of the same run, since absolute times swing with the
+  // machine; the absolute figures stay in the report (speed.widget.*).
   {
-    name: 'script evaluation to interactive (400 banks)',
-    path: 'speed.widget.fromEvaluationMs.median',
-    check: (v) => v <= 50,
-    limit: '≤ 50 ms',
+    name: 'script evaluation to interactive (400 banks) / the vanilla reference',
+    path: 'speed.fromEvaluationRatio.median',
+    check: (v) => v <= 1.5,
+    limit: '≤ 1.5',
+  },
+  {
+    name: 'time per keystroke / the vanilla reference',
+    path: 'speed.keystrokeRatio.median',
+    check: (v) => v <= 1.2,
+    limit: '≤ 1.2',
   },
   {
     name: 'time per keystroke',
     path: 'speed.widget.keystrokeMs.median',
-    check: (v) => v <= 4,
-    limit: '≤ 4 ms',
+    check: (v) => v <= 2,
+    limit: '≤ 2 ms',
   },
   // Issue #17: against a client that signs every request, as the BFF does (bff-overhead.ts).
   {

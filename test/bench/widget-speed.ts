@@ -189,7 +189,7 @@ async function measurePage(
 export async function measureWidgetSpeed(
   options: { runs?: number } = {},
 ): Promise<WidgetSpeedResult> {
-  const runs = options.runs ?? 15;
+  const runs = options.runs ?? 25;
   const server = await startBenchServer({
     dropIn: await buildDropIn(),
     banks: BANKS,
