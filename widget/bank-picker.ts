@@ -13,6 +13,10 @@ export const MAX_RENDERED_OPTIONS = 50;
 export const FIRST_SCREENFUL = 10;
 
 const LAST_USED_KEY = 'bank-connect:last-aspsp';
+const OPTION_ID = 'bank-option-';
+
+/** A click in the list keeps the focus in the search field (the APG combobox pattern). */
+const keepFocus = (event: Event): void => event.preventDefault();
 
 /** Lower-case, accents and punctuation removed: "Société Générale" → "societe generale". */
 export function normaliseForSearch(text: string): string {
@@ -149,7 +153,7 @@ export class BankPicker implements ReactiveController {
   }
 
   #optionId(index: number): string {
-    return `bank-option-${index}`;
+    return `${OPTION_ID}${index}`;
   }
 
   #move(index: number): void {
@@ -163,6 +167,11 @@ export class BankPicker implements ReactiveController {
     const entry = this.#matches[index];
     if (entry) this.#options.onSelect(entry.aspsp);
   }
+
+  /** One listener for every option, so a new list changes no listener (Lit re-adds new ones). */
+  #handleOptionClick = (event: Event): void => {
+    this.#select(Number((event.currentTarget as HTMLElement).id.slice(OPTION_ID.length)));
+  };
 
   #handleInput = (event: Event): void => {
     this.#query = (event.target as HTMLInputElement).value;
@@ -269,8 +278,8 @@ export class BankPicker implements ReactiveController {
       role="option"
       aria-selected=${selected ? 'true' : 'false'}
       data-aspsp=${entry.aspsp.id}
-      @mousedown=${(event: Event) => event.preventDefault()}
-      @click=${() => this.#select(index)}
+      @mousedown=${keepFocus}
+      @click=${this.#handleOptionClick}
     >
       <img part="logo" src=${entry.aspsp.logoUrl} alt="" width="24" height="24" loading="lazy" />
       <span class="name">${entry.aspsp.name}</span>
