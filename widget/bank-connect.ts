@@ -488,8 +488,9 @@ export class BankConnect extends LitElement {
   /** The chosen bank's directory entry; absent while the directory loads or if it lacks the bank. */
   #selected(): AspspSummary | undefined {
     // Every message asks for the bank's name: with no bank chosen, no scan of the directory.
-    const id = this.selectedId;
-    return id === undefined ? undefined : this.directory.find((aspsp) => aspsp.id === id);
+    return this.selectedId
+      ? this.directory.find((aspsp) => aspsp.id === this.selectedId)
+      : undefined;
   }
 
   #bankName(): string {

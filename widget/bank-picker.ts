@@ -101,8 +101,8 @@ export class BankPicker implements ReactiveController {
 
   /**
    * Loads a directory in the order given (the BFF sorts it by name in French collation); the last
-   * used bank (`lastUsedId`, from `readLastUsedAspsp`) goes first. Nothing is normalised yet: at 400 banks that would cost more than the
-   * first render, and most customers pick without typing.
+   * used bank (`lastUsedId`, from `readLastUsedAspsp`) goes first. Nothing is normalised before
+   * the first paint: at 400 banks that would cost more than the first render.
    */
   setDirectory_(aspsps: readonly AspspSummary[], lastUsedId: string | undefined): void {
     this.#lastUsedId = aspsps.some((aspsp) => aspsp.id === lastUsedId) ? lastUsedId : undefined;
@@ -114,10 +114,12 @@ export class BankPicker implements ReactiveController {
     this.#limit = FIRST_SCREENFUL;
     // A task queued from an animation frame runs after that frame's paint. When typing came
     // first, the limit is already lifted and the update renders the same list.
+    // The search keys are built there too, so that the first keystroke does not pay for 400.
     requestAnimationFrame(() =>
       setTimeout(() => {
         this.#limit = MAX_RENDERED_OPTIONS;
         this.#host.requestUpdate();
+        this.#entries.forEach(searchKeyOf);
       }),
     );
   }
@@ -138,8 +140,7 @@ export class BankPicker implements ReactiveController {
   #filter(): void {
     this.#limit = MAX_RENDERED_OPTIONS;
     // No query, no terms: the first list costs no normalisation (nor its regexps' compilation).
-    const terms =
-      this.#query.trim() === '' ? [] : normaliseForSearch(this.#query).split(' ').filter(Boolean);
+    const terms = this.#query ? normaliseForSearch(this.#query).split(' ').filter(Boolean) : [];
     this.#matches =
       terms.length === 0
         ? this.#entries
