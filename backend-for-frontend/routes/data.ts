@@ -54,8 +54,9 @@ export function createDataRouter(context: BffContext): Router {
   ) => {
     const psu = readPsuContext(req, cookieMode);
     const result = await read(psu);
-    if (psu) unattended.remember(record, key, result);
     res.set('Cache-Control', 'no-store').json(result);
+    // After the answer is on its way: sealing and storing it is nothing the page waits for.
+    if (psu) unattended.remember(record, key, result);
   };
 
   serve(OPERATIONS.listAccounts, ({ session }, req, res) =>
