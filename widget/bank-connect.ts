@@ -58,7 +58,6 @@ const LOADING_DELAY_MS = 200;
  * What the customer reads for each family of error codes (`BANK_…`, `FLOW_…`, `…_MISMATCH`, so
  * that a new code of a family reads right); anything else is `errorGeneric`.
  */
-
 const ERROR_MESSAGES: [RegExp, MessageKey][] = [
   [CONFIG_ERRORS, 'errorConfig'],
   [/^(ORIGIN_NOT_ALLOWED|CSRF_HEADER_MISSING)$/, 'errorConfig'],
@@ -235,7 +234,6 @@ export class BankConnect extends LitElement {
   /** Chunks being fetched (messages, the consent): `updateComplete` waits for them. */
   #loads = new Set<Promise<void>>();
   #catalogueFailed = false;
-  #initialised = false;
   #showFirstView = (): void => undefined;
   /**
    * Settles when the first view is known (`#show`), or when loading has taken
@@ -269,10 +267,9 @@ export class BankConnect extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // At connection, not after the first render: the directory's request then travels while the
-    // first render and its layout run. `#initialise` waits a microtask, so properties set just
-    // after the element is added to the page are read.
-    this.#initialised = true;
+    // At connection: the directory is asked for at once, and the first update waits for it
+    // (`scheduleUpdate`). `#initialise` waits a microtask, so properties set just after the
+    // element is added to the page are read.
     void this.#initialise();
     // The messages too: the first update may wait for the directory (`scheduleUpdate`).
     this.#loadCatalogue();
@@ -285,8 +282,7 @@ export class BankConnect extends LitElement {
   protected override updated(changed: PropertyValues): void {
     // Compared with what the running initialisation read, not with the first update's old
     // values: that update can come after the directory, and a change before it counts too.
-    if (this.#initialised && this.#configuration() !== this.#configuredWith)
-      void this.#initialise();
+    if (this.#configuration() !== this.#configuredWith) void this.#initialise();
     if (changed.has('view') && this.#moveFocus) {
       this.#moveFocus = false;
       this.#focusView();
