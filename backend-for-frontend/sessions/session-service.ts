@@ -42,6 +42,11 @@ interface BankTokens {
   qwac?: string;
 }
 
+/** Where `#open` keeps a record's unsealed tokens: the sealed value, never the session alone. */
+function unsealedKey(record: SessionRecord): string {
+  return `${record.id}.${record.tokens}`;
+}
+
 export interface SessionServiceDeps {
   store: SessionStore;
   sealer: TokenSealer;
@@ -100,7 +105,7 @@ export class SessionService {
    * under the key. It saves an AES-GCM decipher and a JSON parse per call.
    */
   #open(record: SessionRecord): BankTokens {
-    const key = `${record.id}.${record.tokens}`;
+    const key = unsealedKey(record);
     const kept = this.#unsealed.get(key);
     if (kept) return kept;
     const tokens = Object.freeze(
@@ -363,6 +368,8 @@ export class SessionService {
       accessExpiresAt: profile.readAccessExpiry(fresh.expiresIn, now),
       ...(fresh.scopes ? { scopes: fresh.scopes } : {}),
     }));
+    // The replaced tokens leave memory too (`#open` keeps them).
+    this.#unsealed.delete(unsealedKey(record));
     this.#logger.info(
       {
         aspsp: record.aspsp,
@@ -413,7 +420,7 @@ export class SessionService {
     }
     const tokens = this.#open(record);
     // Its tokens leave memory with it (`#open` keeps them).
-    this.#unsealed.delete(`${record.id}.${record.tokens}`);
+    this.#unsealed.delete(unsealedKey(record));
     if (!bank?.aspsp.revocationEndpoint) return;
     await bank.revokeToken(tokens.refreshToken ?? tokens.accessToken).catch((error: unknown) => {
       this.#logger.warn(
