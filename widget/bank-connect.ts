@@ -234,6 +234,8 @@ export class BankConnect extends LitElement {
   /** Chunks being fetched (messages, the consent): `updateComplete` waits for them. */
   #loads = new Set<Promise<void>>();
   #catalogueFailed = false;
+  /** The language `#loadCatalogue` last asked for: the first update does not ask again. */
+  #catalogueLang: string | undefined;
   #showFirstView = (): void => undefined;
   /**
    * Settles when the first view is known (`#show`), or when loading has taken
@@ -257,7 +259,7 @@ export class BankConnect extends LitElement {
   }
 
   #configuration(): string {
-    return [this.bff, this.session, this.sessionCookie, this.aspsp].join(' ');
+    return [this.bff, this.session, this.sessionCookie, this.aspsp].join();
   }
 
   override disconnectedCallback(): void {
@@ -276,7 +278,8 @@ export class BankConnect extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    if (changed.has('lang')) this.#loadCatalogue();
+    if (changed.has('lang') && resolveLang(this.lang) !== this.#catalogueLang)
+      this.#loadCatalogue();
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -314,6 +317,7 @@ export class BankConnect extends LitElement {
    */
   #loadCatalogue(): void {
     const lang = resolveLang(this.lang);
+    this.#catalogueLang = lang;
     if (catalogues.loaded[lang]) return;
     this.#catalogueFailed = false;
     this.#whileLoading(

@@ -49,6 +49,8 @@ describe('the English messages, loaded on demand', () => {
       retryable: true,
     });
     await el.updateComplete;
+    // One failed fetch, one error: the element asks for its messages once, however it starts.
+    expect(events.of('bank-connect-error')).to.have.length(1);
     fail = false;
     // The error view can only speak French: its catalogue is the one that failed.
     button(el, 'Réessayer').click();
