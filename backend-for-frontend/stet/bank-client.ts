@@ -151,17 +151,24 @@ const RESOURCES: ReadonlyMap<string, BankOperation> = new Map([
  * resource's name, never the ids the path holds.
  */
 export function nameResource(target: ResourceTarget): BankOperation {
-  // The BFF's own paths (`/accounts/{id}/balances`, with a query at most): no URL to parse.
+  const pathname = readPathname(target);
+  if (pathname === undefined) return 'other';
+  return RESOURCES.get(pathname.replace(/\/+$/, '').split('/').pop() ?? '') ?? 'other';
+}
+
+/**
+ * The path part of a target. The BFF's own paths (`/accounts/{id}/balances`, a query at most)
+ * are split without a URL parser, which costs more than the rest of the naming; anything else is
+ * parsed. `undefined` for a link no URL can be made of (the profile refuses it; it counts as
+ * `other`).
+ */
+function readPathname(target: ResourceTarget): string | undefined {
   if (target.path !== undefined && /^[\w/%~-]*(\?|$)/.test(target.path)) {
-    const last = target.path.split('?', 1)[0]?.replace(/\/+$/, '').split('/').pop() ?? '';
-    return RESOURCES.get(last) ?? 'other';
+    return target.path.split('?', 1)[0];
   }
   const href = target.link ?? target.path;
   const base = 'https://bank.invalid';
-  // A link the profile will refuse is still counted, as `other`.
-  if (!URL.canParse(href, base)) return 'other';
-  const last = new URL(href, base).pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-  return RESOURCES.get(last) ?? 'other';
+  return URL.canParse(href, base) ? new URL(href, base).pathname : undefined;
 }
 
 /** The client of a registry bank, or `unknown_aspsp`: the one lookup the routes and services share. */

@@ -44,7 +44,7 @@ export interface WidgetSpeedResult {
 const BANKS = 400;
 const TYPED = 'caisse lyo';
 
-export const page = (script: string, body: string) => `<!doctype html>
+const page = (script: string, body: string) => `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>bench</title>
 <script type="module" src="${script}"></script></head><body>${body}</body></html>`;
 
@@ -59,7 +59,7 @@ function measureKeystrokes(settled) {
   }, { capture: true });
 }`;
 
-export const WIDGET_SCRIPT = `${KEYSTROKES}
+const WIDGET_SCRIPT = `${KEYSTROKES}
 performance.mark('bench:start');
 const host = document.querySelector('bank-connect');
 host.setAttribute('bff', location.origin);
@@ -85,7 +85,7 @@ measureKeystrokes(() => host.updateComplete);
 console.debug('bench:ready');
 `;
 
-export const REFERENCE_SCRIPT = `${KEYSTROKES}
+const REFERENCE_SCRIPT = `${KEYSTROKES}
 performance.mark('bench:start');
 const normalise = (text) => text.normalize('NFD').replace(/\\p{M}/gu, '').toLowerCase();
 const { aspsps } = await (await fetch('/v1/aspsps')).json();
