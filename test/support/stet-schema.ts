@@ -2,14 +2,26 @@
  * Validates sandbox responses against the STET specification files in shared/stet/: the
  * 1.4.0.47 Swagger definitions, and the 1.5.0.43 OpenAPI schemas for banks with 1.4.2+ shapes.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { default as addFormats } from 'ajv-formats';
 import { parse } from 'yaml';
 
-const specDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/stet');
+/**
+ * The team's STET files: `STET_SPEC_DIR`, or `shared/stet/` beside the repository (as on CI). They
+ * are not in the repository; a clone elsewhere is told where to point rather than failing on a
+ * bare ENOENT.
+ */
+const specDir =
+  process.env.STET_SPEC_DIR ??
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/stet');
+if (!existsSync(path.join(specDir, 'stet-1.4.0.47.swagger.yaml'))) {
+  throw new Error(
+    `the STET specification files are not in ${specDir}: set STET_SPEC_DIR to the team's shared/stet folder`,
+  );
+}
 
 function createAjv(): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false });
