@@ -19,6 +19,10 @@ export default {
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: true,
   concurrency: 1,
+  // The first page's start includes launching Chromium. On a fresh CI machine that once took over
+  // a minute (the first two files failed at the default 30 s, the rest ran at the usual speed), so
+  // the launch gets the same two minutes as a file's tests.
+  browserStartTimeout: 120_000,
   testsFinishTimeout: 120_000,
   testFramework: { config: { timeout: 10_000 } },
   middleware: [stubBff],
