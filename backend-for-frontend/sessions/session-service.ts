@@ -108,14 +108,16 @@ export class SessionService {
     const key = unsealedKey(record);
     const kept = this.#unsealed.get(key);
     if (kept) return kept;
-    const tokens = Object.freeze(
-      JSON.parse(this.#sealer.open(record.tokens, record.id)) as BankTokens,
-    );
+    const tokens = Object.freeze(this.#unseal(record));
     if (this.#unsealed.size >= UNSEALED_CACHE_SIZE) {
       this.#unsealed.delete(this.#unsealed.keys().next().value as string);
     }
     this.#unsealed.set(key, tokens);
     return tokens;
+  }
+
+  #unseal(record: SessionRecord): BankTokens {
+    return JSON.parse(this.#sealer.open(record.tokens, record.id)) as BankTokens;
   }
 
   /** What a token response means for the session's expiry dates, at this bank. */
@@ -418,10 +420,13 @@ export class SessionService {
     if (deleted) {
       await this.#events?.record({ type: 'session.revoked', by }, record, 'active');
     }
-    const tokens = this.#open(record);
-    // Its tokens leave memory with it (`#open` keeps them).
-    this.#unsealed.delete(unsealedKey(record));
+    // Its tokens leave memory with it (`#open` keeps them). They are unsealed only to be revoked:
+    // a session whose seal no longer opens (its key retired) still ends at a bank without revocation.
+    const key = unsealedKey(record);
+    const kept = this.#unsealed.get(key);
+    this.#unsealed.delete(key);
     if (!bank?.aspsp.revocationEndpoint) return;
+    const tokens = kept ?? this.#unseal(record);
     await bank.revokeToken(tokens.refreshToken ?? tokens.accessToken).catch((error: unknown) => {
       this.#logger.warn(
         { aspsp: record.aspsp, code: (error as BffError).code },

@@ -370,6 +370,20 @@ describe('the partner-server API', () => {
         assert.equal(browser.status, 401);
       });
 
+      it('forgets a session whose tokens no longer unseal, at a bank without revocation', async () => {
+        // As after its sealing key was retired: nothing needs the tokens to forget the session.
+        const session = await bff.connect('azur');
+        const id = session.id.slice('ses_'.length);
+        const store = bff.app.bankConnect.context.store;
+        const record = await store.getSession(id);
+        assert.ok(record);
+        assert.ok(
+          await store.updateSession(id, record.version, { tokens: 'sealed-by-a-retired-key' }),
+        );
+        assert.equal((await partner(bff, 'DELETE', `/sessions/${session.id}`)).status, 204);
+        assert.equal(await store.getSession(id), undefined);
+      });
+
       it('refuses a browser route called by a server: reads without the customer go through the partner API', async () => {
         const session = await bff.connect('azur', { login: 'luc.martin' });
         const before = await bankCount('azur', '/end-user-identity');
